@@ -1,0 +1,15 @@
+-- Appends the file's rejected records with their reasons; the raw record is kept as text with
+-- PII redacted: values of the source's PII keys masked, then free-text redaction.
+-- Inputs: jm_stg_validated, $load_id, $source, $file, $pii_keys, $now.
+insert into quarantine
+select
+    $load_id as load_id,
+    $source as source,
+    $file as file,
+    record_no,
+    jm_redact_record(raw, $pii_keys) as raw_record,
+    reason_code,
+    reason,
+    $now as quarantined_at
+from jm_stg_validated
+where reason_code is not null

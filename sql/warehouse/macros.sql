@@ -1,0 +1,76 @@
+-- DuckDB-specific functions live here and only here, behind portable names, so the models
+-- can be ported to another engine (Spark SQL has equivalents for each) by rewriting this file.
+-- Temporary macros: defined on every connection journeymine opens, never stored in the file.
+
+-- Keyed hash: HMAC-SHA256(key, value) as hex, where $ipad / $opad are the key XOR-ed with the
+-- HMAC pads (computed from the secret in Python and bound, never written into SQL text).
+create or replace temp macro jm_hmac(value, ipad_hex, opad_hex) as
+    sha256(unhex(opad_hex) || unhex(sha256(unhex(ipad_hex) || encode(value))));
+
+-- Parse a timestamp to UTC. fmt: 'iso8601' (offsets honoured; naive times read in tz),
+-- 'epoch_s', 'epoch_ms', or a strptime pattern (read in tz). Null when it cannot be parsed.
+create or replace temp macro jm_parse_ts(s, fmt, tz) as
+    case
+        when s is null then null
+        when fmt = 'epoch_ms' then try(make_timestamp(try_cast(s as bigint) * 1000))
+        when fmt = 'epoch_s' then try(make_timestamp(try_cast(s as bigint) * 1000000))
+        when fmt = 'iso8601' and regexp_matches(trim(s), '([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$')
+            then cast(try_cast(trim(s) as timestamptz) as timestamp)
+        when fmt = 'iso8601'
+            then cast(timezone(tz, try_cast(trim(s) as timestamp)) as timestamp)
+        else cast(timezone(tz, try_strptime(trim(s), fmt)) as timestamp)
+    end;
+
+-- Field i (1-based) of a JSON document, as text; paths come as a bound list.
+create or replace temp macro jm_json_fields(doc, paths) as json_extract_string(doc, paths);
+
+-- Is the text a JSON document?
+create or replace temp macro jm_json_valid(doc) as coalesce(json_valid(doc), false);
+
+-- An object of (name, value) pairs as JSON text.
+create or replace temp macro jm_json_object(names, vals) as
+    cast(to_json(map(names, vals)) as varchar);
+
+-- Replace every match of a pattern (the engine's default is the first match only).
+create or replace temp macro jm_replace_all(s, pattern, replacement) as
+    regexp_replace(s, pattern, replacement, 'g');
+
+-- Is the text a JSON object (not an array, string or number)?
+create or replace temp macro jm_json_is_object(doc) as
+    coalesce(json_type(case when json_valid(doc) then doc else 'null' end) = 'OBJECT', false);
+
+-- Free text with emails, IP addresses, phone numbers and @handles redacted (in that order).
+create or replace temp macro jm_redact(s) as
+    jm_replace_all(jm_replace_all(jm_replace_all(jm_replace_all(jm_replace_all(s,
+        '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}', '[email]'),
+        '\b[0-9]{1,3}(\.[0-9]{1,3}){3}\b', '[ip]'),
+        '\b[0-9a-fA-F]{1,4}(:[0-9a-fA-F]{0,4}){3,7}\b', '[ip]'),
+        '\+[0-9][0-9 ().-]{6,}[0-9]|\b[0-9]{3}[ .-][0-9]{3,4}[ .-][0-9]{4}\b', '[phone]'),
+        '(^|[^A-Za-z0-9_.])@[A-Za-z0-9_.]{2,}', '\1[handle]');
+
+-- Every element of a list of text, redacted.
+create or replace temp macro jm_redact_list(xs) as list_transform(xs, lambda x: jm_redact(x));
+
+-- A JSON record's text with the values of the given keys (an alternation such as
+-- 'email|user\.ip') masked, then free-text redaction.
+create or replace temp macro jm_redact_record(doc, keys) as
+    jm_redact(jm_replace_all(doc, '"(' || keys || ')"\s*:\s*"[^"]*"?', '"\1":"[redacted]"'));
+
+-- An IP address truncated to its network: IPv4 /24, IPv6 /48.
+create or replace temp macro jm_truncate_ip(ip) as
+    case
+        when ip is null then null
+        when regexp_matches(ip, '^[0-9]{1,3}(\.[0-9]{1,3}){3}$')
+            then regexp_replace(ip, '\.[0-9]{1,3}$', '.0')
+        when contains(ip, ':')
+            then regexp_extract(ip, '^([0-9a-fA-F]{0,4}:[0-9a-fA-F]{0,4}:[0-9a-fA-F]{0,4})', 1) || '::'
+        else '[ip]'
+    end;
+
+-- The path part of a URL (no scheme, host, query or fragment).
+create or replace temp macro jm_url_path(url) as
+    regexp_extract(url, '^(?:[a-zA-Z][a-zA-Z0-9+.-]*://[^/?#]*)?([^?#]*)', 1);
+
+-- The value of query parameter `param_regex` (already regex-escaped) in a URL.
+create or replace temp macro jm_url_param(url, param_regex) as
+    nullif(regexp_extract(url, '[?&]' || param_regex || '=([^&#]*)', 1), '');

@@ -1,0 +1,61 @@
+-- The warehouse's tables. Analyst-facing tables live in the main schema; journeymine's own
+-- bookkeeping lives in schema jm_internal. Created if missing, never dropped.
+
+-- grain: one row per file and load attempt
+create table if not exists loads (
+    load_id bigint not null,
+    source varchar not null,
+    file varchar not null,
+    sha256 varchar not null,
+    bytes bigint not null,
+    status varchar not null,            -- 'loaded' or 'failed'
+    rows_read bigint,                   -- = rows_loaded + rows_rejected + rows_duplicate
+    rows_loaded bigint,
+    rows_rejected bigint,
+    rows_duplicate bigint,
+    error varchar,                      -- why a failed load failed
+    started_at timestamp not null,
+    finished_at timestamp not null
+);
+
+-- grain: one row per accepted event
+create table if not exists events (
+    event_id varchar not null,          -- the source's id, or 'sha256:' + payload hash
+    source varchar not null,
+    channel varchar not null,           -- web, social or chat
+    occurred_at timestamp not null,     -- UTC
+    customer_id varchar,                -- stitched pseudonymous customer
+    touchpoint varchar,                 -- null: kept, but not a journey step
+    event_name varchar,
+    session_id varchar,                 -- web session or chat conversation
+    attributes json,                    -- pseudonymised and redacted
+    identity_key varchar,               -- the keyed hash that ties the event to its customer
+    load_id bigint not null,
+    record_no bigint not null           -- line (JSON lines) or data row (CSV, Parquet)
+);
+
+-- grain: one row per rejected record
+create table if not exists quarantine (
+    load_id bigint not null,
+    source varchar not null,
+    file varchar not null,
+    record_no bigint,                   -- line (JSON lines) or data row (CSV, Parquet)
+    raw_record varchar,                 -- the record as text, PII redacted
+    reason_code varchar not null,
+    reason varchar not null,
+    quarantined_at timestamp not null
+);
+
+create schema if not exists jm_internal;
+
+-- grain: one row per pair of identifiers seen on the same event
+create table if not exists jm_internal.identity_edges (
+    node_a varchar not null,
+    node_b varchar not null
+);
+
+-- grain: one row per identifier node: the customer it belongs to
+create table if not exists jm_internal.customer_map (
+    node varchar not null,
+    customer_id varchar not null
+);

@@ -1,0 +1,224 @@
+"""The run configuration (``journeymine.yaml``), validated once at the edge.
+
+A mistake is reported with the file, the key path, what was found and what is allowed; the
+rest of the code trusts the typed objects.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from journeymine.errors import ConfigError
+
+Channel = Literal["web", "social", "chat"]
+Format = Literal["csv", "jsonl", "parquet"]
+
+# The unified fields a source maps its columns (or JSON paths) onto.
+FieldName = Literal[
+    "event_id",
+    "occurred_at",
+    "event_name",
+    "session_id",
+    "cookie_id",
+    "user_id",
+    "email",
+    "phone",
+    "handle",
+    "click_id",
+    "ip",
+    "url",
+    "referrer",
+    "user_agent",
+    "text",
+    "intent",
+    "interaction",
+    "csat",
+]
+FIELDS: tuple[FieldName, ...] = FieldName.__args__  # type: ignore[attr-defined]
+REQUIRED_FIELDS: tuple[FieldName, ...] = ("occurred_at", "event_name")
+# Fields that tie an event to a person; at least one must be mapped, and a record needs one.
+IDENTIFIER_FIELDS: tuple[FieldName, ...] = (
+    "user_id",
+    "email",
+    "cookie_id",
+    "click_id",
+    "handle",
+    "phone",
+    "session_id",
+)
+# Fields whose raw values never reach analyst-facing tables.
+PII_FIELDS: tuple[FieldName, ...] = ("email", "phone", "handle", "ip")
+
+_NAME = r"^[a-z][a-z0-9_]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TouchpointRule(_Strict):
+    """Maps matching raw events to a touchpoint id; all given conditions must hold.
+
+    ``touchpoint: null`` keeps matching events without making them journey steps (chat
+    messages, social comments).
+    """
+
+    touchpoint: str | None
+    event_name: str | None = None
+    url_path: str | None = Field(default=None, description="regular expression on the URL path")
+    intent: str | None = None
+    interaction: str | None = None
+
+    @field_validator("url_path")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _has_condition(self) -> TouchpointRule:
+        if not any((self.event_name, self.url_path, self.intent, self.interaction)):
+            raise ValueError(
+                "a rule needs at least one condition: event_name, url_path, intent or interaction"
+            )
+        return self
+
+
+class Source(_Strict):
+    """One kind of export: where its files are and how to read them."""
+
+    name: str = Field(pattern=_NAME)
+    channel: Channel
+    path: str = Field(description="glob of input files, relative to the configuration file")
+    format: Format
+    encoding: str = "utf-8"
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
+    timestamp_format: str = Field(
+        default="iso8601",
+        description="iso8601, epoch_s, epoch_ms or a strptime pattern such as %d/%m/%Y %H:%M",
+    )
+    timezone: str = Field(default="UTC", description="zone of timestamps that carry no offset")
+    fields: dict[FieldName, str]
+    attributes: list[str] = Field(default_factory=list)
+    click_id_url_param: str | None = Field(
+        default=None, description="URL query parameter that carries a social click id"
+    )
+    touchpoints: list[TouchpointRule] = Field(min_length=1)
+    unmatched: Literal["quarantine", "keep"] = "quarantine"
+
+    @model_validator(mode="after")
+    def _fields_complete(self) -> Source:
+        missing = [f for f in REQUIRED_FIELDS if f not in self.fields]
+        if missing:
+            raise ValueError(
+                f"fields must map {', '.join(missing)} (required: {', '.join(REQUIRED_FIELDS)})"
+            )
+        if not any(f in self.fields for f in IDENTIFIER_FIELDS) and not self.click_id_url_param:
+            raise ValueError(
+                "fields must map at least one identifier: " + ", ".join(IDENTIFIER_FIELDS)
+            )
+        return self
+
+    def columns(self) -> list[str]:
+        """Every source column (or JSON path) the source reads, mapped fields first."""
+        seen: dict[str, None] = dict.fromkeys(self.fields.values())
+        seen.update(dict.fromkeys(self.attributes))
+        return list(seen)
+
+
+class Pii(_Strict):
+    secret_env: str = "JOURNEYMINE_PII_SECRET"
+    allow_development_secret: bool = False
+
+
+class Config(_Strict):
+    """A validated ``journeymine.yaml``; relative paths are resolved against its folder."""
+
+    warehouse: Path = Path("data/warehouse/journeymine.duckdb")
+    pii: Pii = Pii()
+    sources: list[Source] = Field(min_length=1)
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_sources(self) -> Config:
+        names = [s.name for s in self.sources]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+    def resolve(self, path: Path | str) -> Path:
+        p = Path(path)
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.resolve(self.warehouse)
+
+    def source(self, name: str) -> Source:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise ConfigError(f"no source named {name!r}; known: {', '.join(x.name for x in self.sources)}")
+
+
+def _key_path(raw: Any, loc: tuple[int | str, ...]) -> str:
+    """``sources[web].fields.occurred_at`` from a pydantic location, naming list items."""
+    parts: list[str] = []
+    node = raw
+    for item in loc:
+        if isinstance(item, int):
+            name = node[item].get("name") if isinstance(node, list) and isinstance(
+                node[item], dict
+            ) else None
+            parts[-1] += f"[{name}]" if name else f"[{item}]"
+            node = node[item] if isinstance(node, list) and item < len(node) else None
+        else:
+            parts.append(str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    return ".".join(parts) or "(top level)"
+
+
+def format_validation_error(path: Path | str, raw: Any, exc: ValidationError) -> str:
+    lines = [f"{path}: invalid configuration ({exc.error_count()} problem(s))"]
+    for err in exc.errors():
+        loc = tuple(x for x in err["loc"] if not str(x).startswith("function-after"))
+        found = err.get("input")
+        shown = "" if isinstance(found, dict | list) else f" (found {found!r})"
+        lines.append(f"  {_key_path(raw, loc)}: {err['msg']}{shown}")
+    return "\n".join(lines)
+
+
+def load_yaml(path: Path | str) -> Any:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{p}:{where} not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+
+
+def load_config(path: Path | str) -> Config:
+    """Read and validate a configuration file."""
+    p = Path(path)
+    raw = load_yaml(p)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{p}: expected a mapping of settings, found {type(raw).__name__}")
+    try:
+        return Config.model_validate({**raw, "base_dir": p.resolve().parent})
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(p, raw, exc)) from exc

@@ -1,0 +1,464 @@
+"""A deterministic, seeded generator of realistic web, social and chat exports.
+
+It simulates the sample brand's customers moving through touchpoints (a Markov chain per
+step, vectorised over all journeys at once), then writes the three exports real teams have:
+a web clickstream CSV (or Parquet), social interactions and live chat as JSON lines.
+
+With ``stories=True`` (the default) it plants the deviations documented in
+``data/sample/README.md``: an abnormal drop-off at ``payment``, a dead end at
+``delivery_info``, a ``payment -> checkout`` back-and-forth loop and an undesigned
+``social_ad -> checkout`` shortcut. With ``broken_rate > 0`` it adds broken records as extra
+rows (the journeys behind the good rows stay intact). The ground truth is returned and written
+to ``ground_truth.json``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from journeymine import sql
+from journeymine.errors import JourneymineError
+
+Channel = Literal["web", "social", "chat"]
+
+BASE_URL = "https://brightwheel.example"
+START = datetime(2026, 9, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class _Touchpoint:
+    channel: Channel
+    event_name: str  # web event, social interaction type or chat intent
+    url_path: str = ""
+
+
+# The sample brand, Brightwheel e-bikes: how each touchpoint shows up in its exports.
+TOUCHPOINTS: dict[str, _Touchpoint] = {
+    "social_ad": _Touchpoint("social", "ad_click"),
+    "social_post": _Touchpoint("social", "post_click"),
+    "blog": _Touchpoint("web", "page_view", "/blog/choosing-an-e-bike"),
+    "home": _Touchpoint("web", "page_view", "/"),
+    "product_list": _Touchpoint("web", "page_view", "/bikes"),
+    "product_page": _Touchpoint("web", "page_view", "/bikes/{model}"),
+    "compare": _Touchpoint("web", "page_view", "/compare"),
+    "delivery_info": _Touchpoint("web", "page_view", "/help/delivery"),
+    "chat_presales": _Touchpoint("chat", "product_question"),
+    "cart": _Touchpoint("web", "add_to_cart", "/cart"),
+    "login": _Touchpoint("web", "login", "/account/login"),
+    "checkout": _Touchpoint("web", "checkout_started", "/checkout"),
+    "payment": _Touchpoint("web", "page_view", "/checkout/payment"),
+    "order_confirmed": _Touchpoint("web", "purchase", "/checkout/confirmation"),
+    "account_setup": _Touchpoint("web", "page_view", "/account/setup"),
+    "chat_support": _Touchpoint("chat", "setup_help"),
+    "review": _Touchpoint("web", "review_submitted", "/reviews/new"),
+    "referral": _Touchpoint("web", "referral_sent", "/refer"),
+}
+
+ENTRY = {"social_ad": 0.30, "social_post": 0.10, "blog": 0.20, "home": 0.40}
+
+# Healthy behaviour: every move follows the designed map; the rest of each row is "leave".
+CLEAN: dict[str, dict[str, float]] = {
+    "social_ad": {"product_page": 0.75, "home": 0.10},
+    "social_post": {"home": 0.45, "product_list": 0.35},
+    "blog": {"product_list": 0.45, "product_page": 0.35},
+    "home": {"product_list": 0.60, "blog": 0.10, "chat_presales": 0.08},
+    "product_list": {"product_page": 0.75, "compare": 0.10},
+    "product_page": {
+        "cart": 0.35,
+        "compare": 0.10,
+        "chat_presales": 0.06,
+        "delivery_info": 0.08,
+        "product_list": 0.20,
+    },
+    "compare": {"product_page": 0.80},
+    "delivery_info": {"cart": 0.50, "product_page": 0.35},
+    "chat_presales": {"product_page": 0.50, "cart": 0.35},
+    "cart": {"login": 0.30, "checkout": 0.60},
+    "login": {"checkout": 0.90},
+    "checkout": {"payment": 0.90},
+    "payment": {"order_confirmed": 0.92},
+    "order_confirmed": {"account_setup": 0.50},
+    "account_setup": {"chat_support": 0.20, "review": 0.40},
+    "chat_support": {"account_setup": 0.30, "review": 0.40},
+    "review": {"referral": 0.50},
+    "referral": {},
+}
+
+# The planted stories: rows of the chain replaced when stories are on.
+STORIES: dict[str, dict[str, float]] = {
+    # abnormal drop-off at payment, and a payment -> checkout back-and-forth loop
+    "payment": {"order_confirmed": 0.43, "checkout": 0.12},
+    # a dead end: almost nobody goes on from the delivery information page
+    "delivery_info": {"cart": 0.02, "product_page": 0.02},
+    # an undesigned shortcut: a deep-linked ad lands straight on checkout
+    "social_ad": {"product_page": 0.65, "home": 0.10, "checkout": 0.10},
+}
+
+STORY_TRUTH = {
+    "drop_off": "payment",
+    "dead_end": "delivery_info",
+    "loop": ["payment", "checkout"],
+    "undesigned_transition": ["social_ad", "checkout"],
+}
+
+# Which broken records each export gets (extra rows), and what ingestion must call them.
+BROKEN_KINDS: dict[Channel, tuple[str, ...]] = {
+    "web": ("bad_timestamp", "missing_timestamp", "missing_identity", "unknown_event", "duplicate"),
+    "social": ("malformed_json", "missing_timestamp", "duplicate"),
+    "chat": ("malformed_json", "bad_timestamp", "missing_identity", "duplicate"),
+}
+
+MODELS = ("city-e1", "trail-x2", "cargo-c3", "fold-f1")
+_FIRST = ("ana", "ben", "chloe", "dev", "emma", "femi", "gus", "hana", "ivan", "jo", "kai", "lea")
+_LAST = ("silva", "okafor", "novak", "schmidt", "tanaka", "moreau", "kowalski", "byrne")
+_AGENTS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Version/17.5 Safari",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0 Mobile Safari",
+)
+_PLATFORMS = ("instagram", "facebook", "tiktok")
+_TZ_OFFSETS_MIN = (0, 60, 120, -300, -240, 330)
+MAX_STEPS = 40
+
+
+@dataclass(frozen=True)
+class GeneratedSample:
+    """What the generator wrote and the ground truth behind it."""
+
+    out_dir: Path
+    files: dict[Channel, Path]
+    touchpoint_events: int
+    journeys: int
+    customers: int
+    records: dict[Channel, int]
+    broken: dict[Channel, dict[str, int]]
+    stories: bool
+    truth: pd.DataFrame = field(repr=False)
+    """One row per good touchpoint event: uid, customer, journey, step, touchpoint,
+    channel, occurred_at and the identifiers it was written with."""
+
+
+def _chain(stories: bool) -> tuple[list[str], np.ndarray]:
+    names = list(TOUCHPOINTS)
+    rows = {**CLEAN, **(STORIES if stories else {})}
+    matrix = np.zeros((len(names), len(names) + 1))
+    for i, name in enumerate(names):
+        for target, p in rows[name].items():
+            matrix[i, names.index(target)] = p
+        matrix[i, -1] = 1.0 - matrix[i, :-1].sum()
+    return names, np.cumsum(matrix, axis=1)
+
+
+def _simulate(rng: np.random.Generator, n_journeys: int, stories: bool) -> pd.DataFrame:
+    """Touchpoint sequences for ``n_journeys`` journeys: one row per (journey, step)."""
+    names, cum = _chain(stories)
+    end = len(names)
+    entry_p = np.array([ENTRY.get(n, 0.0) for n in names])
+    state = rng.choice(len(names), size=n_journeys, p=entry_p / entry_p.sum())
+    journey = np.arange(n_journeys)
+    parts = []
+    for step in range(1, MAX_STEPS + 1):
+        parts.append(pd.DataFrame({"journey": journey, "step": step, "tp": state}))
+        draw = rng.random(len(state))
+        state = (draw[:, None] > cum[state]).sum(axis=1)
+        alive = state < end
+        journey, state = journey[alive], state[alive]
+        if len(state) == 0:
+            break
+    steps = pd.concat(parts, ignore_index=True).sort_values(["journey", "step"], kind="stable")
+    steps["touchpoint"] = pd.Categorical.from_codes(steps.pop("tp").to_numpy(), names)
+    return steps.reset_index(drop=True)
+
+
+def _delays(rng: np.random.Generator, touchpoint: pd.Series) -> np.ndarray:
+    """Seconds from the previous step to this one, by what kind of step this is."""
+    n = len(touchpoint)
+    seconds = rng.lognormal(mean=np.log(50), sigma=0.8, size=n)
+    tp = touchpoint.astype(str).to_numpy()
+    chat = np.isin(tp, ["chat_presales", "chat_support"])
+    seconds[chat] = rng.uniform(120, 900, size=int(chat.sum()))
+    after_chat = np.zeros(n, dtype=bool)
+    after_chat[1:] = chat[:-1]
+    seconds[after_chat] += 300  # the conversation itself takes a few minutes
+    days = np.isin(tp, ["account_setup", "review"])
+    seconds[days] = rng.uniform(0.5, 3.0, size=int(days.sum())) * 86400
+    return seconds
+
+
+def simulate(
+    events: int, *, seed: int = 7, stories: bool = True, days: int = 60
+) -> pd.DataFrame:
+    """Simulate about ``events`` touchpoint events; one row per event with its identifiers."""
+    if events < 1:
+        raise JourneymineError(f"--events must be at least 1, got {events}")
+    rng = np.random.default_rng(seed)
+    n_journeys = max(1, round(events / 6.5))
+    steps = _simulate(rng, n_journeys, stories)
+
+    # customers: about 1.3 journeys each, at least 20 days apart
+    n_customers = max(1, round(n_journeys / 1.3))
+    cust_of_journey = np.sort(rng.integers(0, n_customers, size=n_journeys))
+    j = pd.DataFrame({"journey": np.arange(n_journeys), "customer": cust_of_journey})
+    j["k"] = j.groupby("customer").cumcount()
+    base = rng.uniform(0, days * 86400, size=n_customers)
+    j["start_s"] = base[j["customer"]] + j["k"] * rng.uniform(20, 40, size=n_journeys) * 86400
+    # a returning customer keeps the same browser half of the time
+    new_cookie = (j["k"] == 0) | (rng.random(n_journeys) < 0.5)
+    j["cookie_no"] = np.cumsum(new_cookie) - 1
+    j["remembered_login"] = (j["k"] > 0) & (rng.random(n_journeys) < 0.5)
+    j["tz_offset_min"] = rng.choice(_TZ_OFFSETS_MIN, size=n_journeys)
+    j["platform"] = rng.choice(_PLATFORMS, size=n_journeys)
+    j["user_agent"] = rng.choice(_AGENTS, size=n_journeys)
+    j["model"] = rng.choice(MODELS, size=n_journeys)
+
+    ev = steps.merge(j, on="journey", how="left")
+    ev["uid"] = np.arange(len(ev))
+    delay = _delays(rng, ev["touchpoint"])
+    delay[ev["step"].to_numpy() == 1] = 0.0
+    ev["offset_s"] = pd.Series(delay).groupby(ev["journey"].to_numpy()).cumsum().to_numpy()
+    ev["occurred_at"] = pd.Timestamp(START).tz_convert(None) + pd.to_timedelta(
+        np.round(ev["start_s"] + ev["offset_s"]), unit="s"
+    )
+
+    tp = ev["touchpoint"].astype(str)
+    spec = {name: TOUCHPOINTS[name] for name in TOUCHPOINTS}
+    ev["channel"] = tp.map({k: v.channel for k, v in spec.items()})
+    ev["event_name"] = tp.map({k: v.event_name for k, v in spec.items()})
+    ev["url_path"] = tp.map({k: v.url_path for k, v in spec.items()})
+    ev["url_path"] = ev["url_path"].str.replace("{model}", "", regex=False) + np.where(
+        tp == "product_page", ev["model"], ""
+    )
+
+    cust = ev["customer"].to_numpy()
+    first = np.array(_FIRST)[cust % len(_FIRST)]
+    last = np.array(_LAST)[(cust // len(_FIRST)) % len(_LAST)]
+    first_s, last_s, no_s = pd.Series(first), pd.Series(last), pd.Series(cust.astype(str))
+    ev["email"] = first_s + "." + last_s + no_s + "@mail.example"
+    ev["phone"] = pd.Series(cust % 10_000_000).map("+44 7700 {:07d}".format)
+    ev["handle"] = first_s + "_" + last_s + no_s
+    ev["user_id"] = pd.Series(cust).map("u{:07d}".format)
+    ev["cookie_id"] = pd.Series(ev["cookie_no"].to_numpy()).map("ck{:08x}".format)
+    ev["session_id"] = pd.Series(ev["journey"].to_numpy()).map("s{:08x}".format)
+    ev["conversation_id"] = pd.Series(ev["uid"].to_numpy()).map("conv{:08x}".format)
+    ev["ip"] = pd.Series(ev["cookie_no"].to_numpy()).map(
+        lambda n: f"198.51.{n // 250 % 256}.{n % 250 + 1}"
+    )
+    ev["campaign"] = np.where(tp == "social_ad", "spring_" + ev["model"], None)
+
+    # a social click carries a click id that the next (web) step shows in its landing URL
+    social = (ev["channel"] == "social").to_numpy()
+    click = pd.Series(ev["uid"].to_numpy()).map("clk{:09d}".format).where(social)
+    ev["click_id"] = click
+    nxt_same = np.zeros(len(ev), dtype=bool)
+    nxt_same[1:] = ev["journey"].to_numpy()[1:] == ev["journey"].to_numpy()[:-1]
+    landing_click = click.shift(1).where(nxt_same & (ev["channel"] == "web").to_numpy())
+    ev["click_id"] = ev["click_id"].where(social, landing_click)
+
+    # login state: after a login step, or remembered from a previous visit
+    logged = (tp == "login") | ev["remembered_login"]
+    ev["logged_in"] = logged.groupby(ev["journey"]).cummax()
+    web = (ev["channel"] == "web").to_numpy()
+    ev["user_id"] = ev["user_id"].where(web & ev["logged_in"].to_numpy())
+    ev["email"] = ev["email"].where(~web | tp.isin(["order_confirmed", "login"]).to_numpy())
+    ev["phone"] = ev["phone"].where((ev["channel"] == "chat") & (cust % 3 == 0))
+    ev["handle"] = ev["handle"].where(social)
+    ev["cookie_id"] = ev["cookie_id"].where(web)
+    ev["ip"] = ev["ip"].where(web)
+    ev["referrer"] = np.where(ev["click_id"].notna() & web, "https://l.instagram.example/", None)
+
+    # chat details: free text carries PII, as real transcripts do
+    chat = (ev["channel"] == "chat").to_numpy()
+    variant = ev["uid"].to_numpy() % 3
+    ev["chat_opening"] = np.select(
+        [variant == 0, variant == 1],
+        [
+            "Hi, is the " + ev["model"] + " in stock? My email is " + ev["email"].fillna(""),
+            "Hello! Please call me back on " + ev["phone"].fillna("+44 7700 900123"),
+        ],
+        "Hi there, I have a question about the " + ev["model"],
+    )
+    ev["chat_followup"] = np.where(
+        tp == "chat_support", "The app does not find my bike when pairing.", "Does it fit a child seat?"
+    )
+    ev["handoff"] = chat & (rng.random(len(ev)) < 0.4)
+    ev["csat"] = np.where(chat & (rng.random(len(ev)) < 0.6), rng.integers(1, 6, len(ev)), None)
+    ev["social_text"] = np.where(
+        social,
+        np.where(variant == 0, "Love this bike! @brightwheel", "Saw this on my feed"),
+        None,
+    )
+    ev["interaction"] = np.where(social, ev["event_name"], None)
+    ev["intent"] = np.where(chat, ev["event_name"], None)
+    ev["user_agent"] = ev["user_agent"].where(web)
+    ev["bad_kind"] = None
+    return ev
+
+
+def _chatter(rng: np.random.Generator, ev: pd.DataFrame) -> pd.DataFrame:
+    """Comments, mentions and DMs around social journeys: events that are not journey steps."""
+    src = ev[(ev["channel"] == "social")].sample(frac=0.3, random_state=rng.integers(1 << 31))
+    out = src.copy()
+    kinds = rng.choice(["comment", "mention", "dm"], size=len(out))
+    out["interaction"] = kinds
+    out["event_name"] = kinds
+    out["touchpoint"] = pd.Categorical([None] * len(out), categories=ev["touchpoint"].cat.categories)
+    out["click_id"] = None
+    out["campaign"] = None
+    out["occurred_at"] = out["occurred_at"] - pd.to_timedelta(
+        rng.uniform(60, 7200, len(out)), unit="s"
+    ).round("s")
+    out["social_text"] = np.where(
+        kinds == "dm",
+        "Can someone help? Reach me at " + out["email"].fillna("") + " or " + "+44 7700 900456",
+        "@brightwheel does the " + out["model"] + " come in blue? cc @" + out["handle"],
+    )
+    return out
+
+
+def _plant_broken(rng: np.random.Generator, ev: pd.DataFrame, rate: float) -> None:
+    for channel, kinds in BROKEN_KINDS.items():
+        eligible = (ev["channel"] == channel) & ev["touchpoint"].notna()
+        idx = ev.index[eligible.to_numpy()]
+        chosen = idx[rng.random(len(idx)) < rate]
+        ev.loc[chosen, "bad_kind"] = rng.choice(kinds, size=len(chosen))
+
+
+def _write_lines(con: duckdb.DuckDBPyConnection, model: str, path: Path) -> int:
+    rows: int = con.execute(f"select count(*) from ({sql.load(model)})").fetchall()[0][0]
+    compression = "gzip" if path.suffix == ".gz" else "none"
+    # raw lines: no quoting, and a delimiter that valid JSON text never contains
+    con.execute(
+        f"copy ({sql.load(model)}) to '{_quote_path(path)}' "
+        f"(format csv, header false, quote '', escape '', delim '\x1f', compression {compression})"
+    )
+    return rows
+
+
+def _quote_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def generate(
+    out_dir: Path | str,
+    events: int = 5000,
+    *,
+    seed: int = 7,
+    stories: bool = True,
+    broken_rate: float = 0.02,
+    web_format: Literal["csv", "parquet"] = "csv",
+    gzip_output: bool = False,
+) -> GeneratedSample:
+    """Write the three exports for about ``events`` touchpoint events to ``out_dir``."""
+    if not 0 <= broken_rate < 0.5:
+        raise JourneymineError(f"broken_rate must be in [0, 0.5), got {broken_rate}")
+    out = Path(out_dir)
+    rng = np.random.default_rng(seed + 1)
+    ev = simulate(events, seed=seed, stories=stories)
+    chatter = _chatter(rng, ev)
+    _plant_broken(rng, ev, broken_rate)
+    allev = pd.concat([ev, chatter], ignore_index=True)
+    allev["uid"] = np.arange(len(allev))
+
+    cols = [
+        "uid", "channel", "occurred_at", "event_name", "url_path", "click_id", "platform",
+        "referrer", "cookie_id", "user_id", "email", "phone", "handle", "session_id",
+        "conversation_id", "user_agent", "ip", "campaign", "tz_offset_min", "interaction",
+        "intent", "social_text", "chat_opening", "chat_followup", "handoff", "csat", "bad_kind",
+    ]  # fmt: skip
+    table = pa.Table.from_pandas(allev[cols].astype({"csat": "Int64"}), preserve_index=False)
+    gz = ".gz" if gzip_output else ""
+    files: dict[Channel, Path] = {
+        "web": out / "web" / (f"clickstream.csv{gz}" if web_format == "csv" else "clickstream.parquet"),
+        "social": out / "social" / f"interactions.jsonl{gz}",
+        "chat": out / "chat" / f"messages.jsonl{gz}",
+    }
+    for path in files.values():
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    records: dict[Channel, int] = {}
+    with duckdb.connect(config={"autoinstall_known_extensions": False}) as con:
+        con.execute("set TimeZone = 'UTC'")
+        con.register("gen_events", table)
+        web_sql = sql.load("generate/web_rows")
+        params = {"base_url": BASE_URL}
+        records["web"] = con.execute(f"select count(*) from ({web_sql})", params).fetchall()[0][0]
+        target = _quote_path(files["web"])
+        if web_format == "csv":
+            comp = "gzip" if gzip_output else "none"
+            con.execute(
+                f"copy ({web_sql}) to '{target}' (format csv, header true, compression {comp})",
+                params,
+            )
+        else:
+            con.execute(f"copy ({web_sql}) to '{target}' (format parquet)", params)
+        records["social"] = _write_lines(con, "generate/social_lines", files["social"])
+        records["chat"] = _write_lines(con, "generate/chat_lines", files["chat"])
+
+    good = ev[ev["touchpoint"].notna()]
+    broken = {
+        ch: {k: int(v) for k, v in good[good["channel"] == ch]["bad_kind"].value_counts().items()}
+        for ch in BROKEN_KINDS
+    }
+    sample = GeneratedSample(
+        out_dir=out,
+        files=files,
+        touchpoint_events=len(ev),
+        journeys=int(ev["journey"].nunique()),
+        customers=int(ev["customer"].nunique()),
+        records=records,
+        broken=broken,
+        stories=stories,
+        truth=ev[
+            ["uid", "customer", "journey", "step", "touchpoint", "channel", "occurred_at",
+             "cookie_id", "user_id", "email", "handle", "click_id"]
+        ],  # fmt: skip
+    )
+    truth = {
+        "seed": seed,
+        "touchpoint_events": sample.touchpoint_events,
+        "journeys": sample.journeys,
+        "customers": sample.customers,
+        "records": records,
+        "files": {ch: str(p.relative_to(out)) for ch, p in files.items()},
+        "broken_records": broken,
+        "stories": STORY_TRUTH if stories else {},
+    }
+    (out / "ground_truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
+    return sample
+
+
+def write_broken_files(out_dir: Path | str, sample_dir: Path | str) -> dict[str, Path]:
+    """Whole files that cannot be loaded, for tests: never placed in the sample ``make run`` reads.
+
+    ``sample_dir`` is a generated sample to derive them from.
+    """
+    out, src = Path(out_dir), Path(sample_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    web_csv = (src / "web" / "clickstream.csv").read_bytes()
+    social = (src / "social" / "interactions.jsonl").read_bytes()
+    paths = {
+        "truncated_gzip": out / "truncated.jsonl.gz",
+        "wrong_encoding": out / "latin1.csv",
+        "missing_column": out / "missing_column.csv",
+    }
+    whole = gzip.compress(social)
+    paths["truncated_gzip"].write_bytes(whole[: len(whole) // 2])
+    lines = web_csv.decode("utf-8").splitlines()
+    header = lines[0].split(",")
+    latin = [lines[0], lines[1].replace("/bikes", "/vélos")]
+    paths["wrong_encoding"].write_bytes(("\n".join(latin) + "\n").encode("latin-1"))
+    drop = header.index("collector_tstamp")
+    trimmed = [",".join(c for i, c in enumerate(line.split(",")) if i != drop) for line in lines[:5]]
+    paths["missing_column"].write_text("\n".join(trimmed) + "\n", encoding="utf-8")
+    return paths
