@@ -203,7 +203,7 @@ def simulate(
     if events < 1:
         raise JourneymineError(f"--events must be at least 1, got {events}")
     rng = np.random.default_rng(seed)
-    n_journeys = max(1, round(events / 6.5))
+    n_journeys = max(1, round(events / 4.45))  # measured: about 4.45 events a journey
     steps = _simulate(rng, n_journeys, stories)
 
     # customers: about 1.3 journeys each, at least 20 days apart
@@ -330,8 +330,10 @@ def _plant_broken(rng: np.random.Generator, ev: pd.DataFrame, rate: float) -> No
     for channel, kinds in BROKEN_KINDS.items():
         eligible = (ev["channel"] == channel) & ev["touchpoint"].notna()
         idx = ev.index[eligible.to_numpy()]
-        chosen = idx[rng.random(len(idx)) < rate]
-        ev.loc[chosen, "bad_kind"] = rng.choice(kinds, size=len(chosen))
+        # every kind at least once where there is room, then in turn: small samples show all
+        count = min(len(idx), max(round(rate * len(idx)), len(kinds) if rate > 0 else 0))
+        chosen = rng.choice(idx, size=count, replace=False)
+        ev.loc[chosen, "bad_kind"] = [kinds[i % len(kinds)] for i in range(count)]
 
 
 def _write_lines(con: duckdb.DuckDBPyConnection, model: str, path: Path) -> int:

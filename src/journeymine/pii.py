@@ -10,8 +10,8 @@ secret into the HMAC pads that macro takes as bound parameters.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
-import warnings
 from dataclasses import dataclass
 
 from journeymine.errors import ConfigError
@@ -19,8 +19,8 @@ from journeymine.errors import ConfigError
 DEVELOPMENT_SECRET = "journeymine-development-secret-do-not-use-in-production"
 _BLOCK = 64  # SHA-256 block size in bytes
 
-class DevelopmentSecretWarning(UserWarning):
-    """The run hashes identifiers with the public development secret."""
+log = logging.getLogger("journeymine.pii")
+_warned = False
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def load_key(env_var: str, *, allow_development_secret: bool) -> HmacKey:
     """The hashing key from environment variable ``env_var``.
 
     Without it, a run fails unless the configuration allows the documented development secret
-    (as the sample configuration does), in which case it warns.
+    (as the sample configuration does), in which case it logs a warning once per process.
     """
     secret = os.environ.get(env_var, "")
     if secret:
@@ -61,10 +61,12 @@ def load_key(env_var: str, *, allow_development_secret: bool) -> HmacKey:
             "emails, phones, handles and ids. Set it (keep it stable: changing it changes every "
             "customer_id), or set pii.allow_development_secret: true for a demo"
         )
-    warnings.warn(
-        f"{env_var} is not set: hashing identifiers with the public development secret. "
-        "Fine for the sample, never for real customer data.",
-        DevelopmentSecretWarning,
-        stacklevel=2,
-    )
+    global _warned
+    if not _warned:
+        log.warning(
+            "%s is not set: hashing identifiers with the public development secret. "
+            "Fine for the sample, never for real customer data.",
+            env_var,
+        )
+        _warned = True
     return HmacKey.from_secret(DEVELOPMENT_SECRET)

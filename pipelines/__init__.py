@@ -1,0 +1,1 @@
+"""Prefect flows for journeymine. Each task is a thin wrapper around one library function."""
