@@ -45,7 +45,9 @@ _WRITER = {
 @task(name="ingest-source", task_run_name="ingest {source_name}", **_WRITER)
 def ingest_source_task(config: Config, source_name: str) -> SourceReport:
     # the key is derived here, never passed as a task parameter that Prefect could record
-    key = load_key(config.pii.secret_env, allow_development_secret=config.pii.allow_development_secret)
+    key = load_key(
+        config.pii.secret_env, allow_development_secret=config.pii.allow_development_secret
+    )
     with connect(config.warehouse_path) as con:
         return ingest_source(con, config, config.source(source_name), key)
 

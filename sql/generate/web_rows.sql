@@ -50,6 +50,9 @@ broken as (
                 when 'missing_timestamp' then null
                 else collector_tstamp end as collector_tstamp,
             case bad_kind when 'unknown_event' then 'video_play' else event_name end as event_name,
+            -- no identifier at all: the landing page's click id goes too
+            case bad_kind when 'missing_identity' then regexp_replace(page_url, '[?].*$', '')
+                else page_url end as page_url,
             case bad_kind when 'missing_identity' then null else domain_userid end as domain_userid,
             case bad_kind when 'missing_identity' then null else user_id end as user_id,
             case bad_kind when 'missing_identity' then null else user_email end as user_email,

@@ -50,7 +50,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="journeymine",
-        description="Discover how customers really travel through a brand, and where they get lost.",
+        description="Discover how customers really travel through a brand, "
+        "and where they get lost.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -61,7 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
         "identities, as one Prefect flow run (Prefect's local ephemeral API unless "
         "PREFECT_API_URL points at a server). Exit code 1 when a file failed to load.",
     )
-    run.add_argument("--config", type=Path, default=Path("journeymine.yaml"), help="configuration file (default: %(default)s)")
+    run.add_argument(
+        "--config",
+        type=Path,
+        default=Path("journeymine.yaml"),
+        help="configuration file (default: %(default)s)",
+    )
     run.set_defaults(func=_cmd_run)
 
     gen = sub.add_parser(
@@ -70,11 +76,25 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write deterministic, seeded web (CSV/Parquet), social and chat (JSON lines) "
         "exports for the sample brand, with the ground truth in ground_truth.json.",
     )
-    gen.add_argument("--events", type=int, default=5000, help="about how many touchpoint events (default: %(default)s)")
+    gen.add_argument(
+        "--events",
+        type=int,
+        default=5000,
+        help="about how many touchpoint events (default: %(default)s)",
+    )
     gen.add_argument("--out", type=Path, required=True, help="output folder")
     gen.add_argument("--seed", type=int, default=7, help="random seed (default: %(default)s)")
-    gen.add_argument("--no-stories", action="store_true", help="follow the designed map only: no planted deviation")
-    gen.add_argument("--broken-rate", type=float, default=0.02, help="share of events that get a broken extra record (default: %(default)s)")
+    gen.add_argument(
+        "--no-stories",
+        action="store_true",
+        help="follow the designed map only: no planted deviation",
+    )
+    gen.add_argument(
+        "--broken-rate",
+        type=float,
+        default=0.02,
+        help="share of events that get a broken extra record (default: %(default)s)",
+    )
     gen.add_argument("--web-format", choices=["csv", "parquet"], default="csv")
     gen.add_argument("--gzip", action="store_true", help="gzip the CSV and JSON lines files")
     gen.set_defaults(func=_cmd_generate)

@@ -168,7 +168,9 @@ class Config(_Strict):
         for s in self.sources:
             if s.name == name:
                 return s
-        raise ConfigError(f"no source named {name!r}; known: {', '.join(x.name for x in self.sources)}")
+        raise ConfigError(
+            f"no source named {name!r}; known: {', '.join(x.name for x in self.sources)}"
+        )
 
 
 def _key_path(raw: Any, loc: tuple[int | str, ...]) -> str:
@@ -177,9 +179,11 @@ def _key_path(raw: Any, loc: tuple[int | str, ...]) -> str:
     node = raw
     for item in loc:
         if isinstance(item, int):
-            name = node[item].get("name") if isinstance(node, list) and isinstance(
-                node[item], dict
-            ) else None
+            name = (
+                node[item].get("name")
+                if isinstance(node, list) and isinstance(node[item], dict)
+                else None
+            )
             parts[-1] += f"[{name}]" if name else f"[{item}]"
             node = node[item] if isinstance(node, list) and item < len(node) else None
         else:
@@ -208,7 +212,7 @@ def load_yaml(path: Path | str) -> Any:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
         raise ConfigError(f"{p}:{where} not valid YAML: {getattr(exc, 'problem', exc)}") from exc
 
 

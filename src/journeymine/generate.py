@@ -196,9 +196,7 @@ def _delays(rng: np.random.Generator, touchpoint: pd.Series) -> np.ndarray:
     return seconds
 
 
-def simulate(
-    events: int, *, seed: int = 7, stories: bool = True, days: int = 60
-) -> pd.DataFrame:
+def simulate(events: int, *, seed: int = 7, stories: bool = True, days: int = 60) -> pd.DataFrame:
     """Simulate about ``events`` touchpoint events; one row per event with its identifiers."""
     if events < 1:
         raise JourneymineError(f"--events must be at least 1, got {events}")
@@ -275,7 +273,9 @@ def simulate(
     ev["handle"] = ev["handle"].where(social)
     ev["cookie_id"] = ev["cookie_id"].where(web)
     ev["ip"] = ev["ip"].where(web)
-    ev["referrer"] = np.where(ev["click_id"].notna() & web, "https://l.instagram.example/", None)
+    ev["referrer"] = pd.Series("https://l.instagram.example/", index=ev.index).where(
+        ev["click_id"].notna() & web
+    )
 
     # chat details: free text carries PII, as real transcripts do
     chat = (ev["channel"] == "chat").to_numpy()
@@ -289,15 +289,18 @@ def simulate(
         "Hi there, I have a question about the " + ev["model"],
     )
     ev["chat_followup"] = np.where(
-        tp == "chat_support", "The app does not find my bike when pairing.", "Does it fit a child seat?"
+        tp == "chat_support",
+        "The app does not find my bike when pairing.",
+        "Does it fit a child seat?",
     )
     ev["handoff"] = chat & (rng.random(len(ev)) < 0.4)
-    ev["csat"] = np.where(chat & (rng.random(len(ev)) < 0.6), rng.integers(1, 6, len(ev)), None)
-    ev["social_text"] = np.where(
-        social,
-        np.where(variant == 0, "Love this bike! @brightwheel", "Saw this on my feed"),
-        None,
+    ev["csat"] = pd.Series(rng.integers(1, 6, len(ev)), index=ev.index).where(
+        chat & (rng.random(len(ev)) < 0.6)
     )
+    ev["social_text"] = pd.Series(
+        np.where(variant == 0, "Love this bike! @brightwheel", "Saw this on my feed"),
+        index=ev.index,
+    ).where(social)
     ev["interaction"] = np.where(social, ev["event_name"], None)
     ev["intent"] = np.where(chat, ev["event_name"], None)
     ev["user_agent"] = ev["user_agent"].where(web)
@@ -312,7 +315,9 @@ def _chatter(rng: np.random.Generator, ev: pd.DataFrame) -> pd.DataFrame:
     kinds = rng.choice(["comment", "mention", "dm"], size=len(out))
     out["interaction"] = kinds
     out["event_name"] = kinds
-    out["touchpoint"] = pd.Categorical([None] * len(out), categories=ev["touchpoint"].cat.categories)
+    out["touchpoint"] = pd.Categorical(
+        [None] * len(out), categories=ev["touchpoint"].cat.categories
+    )
     out["click_id"] = None
     out["campaign"] = None
     out["occurred_at"] = out["occurred_at"] - pd.to_timedelta(
@@ -381,7 +386,9 @@ def generate(
     table = pa.Table.from_pandas(allev[cols].astype({"csat": "Int64"}), preserve_index=False)
     gz = ".gz" if gzip_output else ""
     files: dict[Channel, Path] = {
-        "web": out / "web" / (f"clickstream.csv{gz}" if web_format == "csv" else "clickstream.parquet"),
+        "web": out
+        / "web"
+        / (f"clickstream.csv{gz}" if web_format == "csv" else "clickstream.parquet"),
         "social": out / "social" / f"interactions.jsonl{gz}",
         "chat": out / "chat" / f"messages.jsonl{gz}",
     }
@@ -422,9 +429,21 @@ def generate(
         broken=broken,
         stories=stories,
         truth=ev[
-            ["uid", "customer", "journey", "step", "touchpoint", "channel", "occurred_at",
-             "cookie_id", "user_id", "email", "handle", "click_id"]
-        ],  # fmt: skip
+            [
+                "uid",
+                "customer",
+                "journey",
+                "step",
+                "touchpoint",
+                "channel",
+                "occurred_at",
+                "cookie_id",
+                "user_id",
+                "email",
+                "handle",
+                "click_id",
+            ]
+        ],
     )
     truth = {
         "seed": seed,
@@ -461,6 +480,8 @@ def write_broken_files(out_dir: Path | str, sample_dir: Path | str) -> dict[str,
     latin = [lines[0], lines[1].replace("/bikes", "/vélos")]
     paths["wrong_encoding"].write_bytes(("\n".join(latin) + "\n").encode("latin-1"))
     drop = header.index("collector_tstamp")
-    trimmed = [",".join(c for i, c in enumerate(line.split(",")) if i != drop) for line in lines[:5]]
+    trimmed = [
+        ",".join(c for i, c in enumerate(line.split(",")) if i != drop) for line in lines[:5]
+    ]
     paths["missing_column"].write_text("\n".join(trimmed) + "\n", encoding="utf-8")
     return paths

@@ -12,7 +12,17 @@ def failed_files(reports: Sequence[SourceReport]) -> list[tuple[str, str]]:
 
 
 def format_summary(reports: Sequence[SourceReport]) -> str:
-    header = ("source", "files", "loaded", "skipped", "failed", "rows read", "loaded", "rejected", "duplicate")
+    header = (
+        "source",
+        "files",
+        "loaded",
+        "skipped",
+        "failed",
+        "rows read",
+        "loaded",
+        "rejected",
+        "duplicate",
+    )
     rows = [
         (
             r.source,
@@ -28,7 +38,13 @@ def format_summary(reports: Sequence[SourceReport]) -> str:
         for r in reports
     ]
     widths = [max(len(x) for x in col) for col in zip(header, *rows, strict=False)]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))) for row in (header, *rows)]
+    lines = [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in (header, *rows)
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     failed = failed_files(reports)
     if failed:

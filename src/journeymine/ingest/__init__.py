@@ -65,7 +65,11 @@ def ingest_source(
                 result.rows_rejected, result.rows_duplicate,
             )  # fmt: skip
         elif result.status == "skipped":
-            log.info("source %s [%d/%d] %s: already loaded, skipped", source.name, i, len(files), name)
+            log.info(
+                "source %s [%d/%d] %s: already loaded, skipped", source.name, i, len(files), name
+            )
         else:
-            log.error("source %s [%d/%d] %s: FAILED: %s", source.name, i, len(files), name, result.error)
+            log.error(
+                "source %s [%d/%d] %s: FAILED: %s", source.name, i, len(files), name, result.error
+            )
     return SourceReport(source.name, source.path, tuple(results))

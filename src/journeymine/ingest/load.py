@@ -84,7 +84,11 @@ def source_params(source: Source, key: HmacKey) -> dict[str, Any]:
         "identifier_columns": ", ".join(
             f"{f} <- {by_field[f]}" for f in IDENTIFIER_FIELDS if f in by_field
         )
-        + (f", click_id <- URL parameter {source.click_id_url_param}" if source.click_id_url_param else ""),
+        + (
+            f", click_id <- URL parameter {source.click_id_url_param}"
+            if source.click_id_url_param
+            else ""
+        ),
         "timestamp_help": _TIMESTAMP_HELP.get(fmt, f"the strptime pattern {fmt}"),
         "click_id_param": re.escape(source.click_id_url_param or "__journeymine_none__"),
         "unmatched": source.unmatched,
@@ -112,9 +116,7 @@ def _rules_table(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     con.unregister("jm_rules_arrow")
 
 
-def _stage_input(
-    con: duckdb.DuckDBPyConnection, path: Path, source: Source
-) -> None:
+def _stage_input(con: duckdb.DuckDBPyConnection, path: Path, source: Source) -> None:
     """Read the file into temp table jm_stg_input, one row per record, numbered."""
     reading = readers.read(path, source)
     con.execute(
@@ -147,7 +149,9 @@ def _number_records(con: duckdb.DuckDBPyConnection, invalid: list[readers.Invali
         # the i-th parsed row is row i + |{j : numbers[j] - j <= i}| (numbers sorted, j from 0)
         adj = pa.table({"v": pa.array([n - j for j, n in enumerate(numbers)], pa.int64())})
         con.register("jm_invalid_adj_arrow", adj)
-        con.execute("create or replace temp table jm_invalid_adj as select * from jm_invalid_adj_arrow")
+        con.execute(
+            "create or replace temp table jm_invalid_adj as select * from jm_invalid_adj_arrow"
+        )
         con.unregister("jm_invalid_adj_arrow")
         con.execute(
             "update jm_stg_input set record_no = seq + "
@@ -173,7 +177,9 @@ def _next_load_id(con: duckdb.DuckDBPyConnection) -> int:
     return int(con.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchall()[0][0])
 
 
-def _insert_load(con: duckdb.DuckDBPyConnection, row: FileLoad, size: int, started: datetime) -> None:
+def _insert_load(
+    con: duckdb.DuckDBPyConnection, row: FileLoad, size: int, started: datetime
+) -> None:
     con.execute(
         "insert into loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -272,9 +278,7 @@ def _record_failure(
     started: datetime,
     error: str,
 ) -> FileLoad:
-    failed = FileLoad(
-        source.name, name, digest, "failed", error=error, load_id=_next_load_id(con)
-    )
+    failed = FileLoad(source.name, name, digest, "failed", error=error, load_id=_next_load_id(con))
     _insert_load(con, failed, size, started)
     return failed
 

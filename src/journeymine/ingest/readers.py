@@ -80,8 +80,10 @@ def read(path: Path, source: Source) -> Reading:
 def _rows_to_lists(columns: list[pa.Array], n: int) -> pa.ListArray:
     """k string columns of n rows -> one list<string> column of n rows (row-major)."""
     k = len(columns)
-    offsets = pa.array(np.arange(0, n * k + 1, k, dtype=np.int32)) if k else pa.array(
-        np.zeros(n + 1, dtype=np.int32)
+    offsets = (
+        pa.array(np.arange(0, n * k + 1, k, dtype=np.int32))
+        if k
+        else pa.array(np.zeros(n + 1, dtype=np.int32))
     )
     if k == 0:
         return pa.ListArray.from_arrays(offsets, pa.array([], pa.string()))
@@ -96,9 +98,7 @@ def _shape(batch: pa.RecordBatch, source: Source, first_seq: int) -> pa.RecordBa
     null = pa.nulls(n, pa.string())
     fields = [cols[source.fields[f]] if f in source.fields else null for f in FIELDS]
     attrs = [cols[a] for a in source.attributes]
-    rec = pa.StructArray.from_arrays(
-        [c.cast(pa.string()) for c in cols.values()], names=list(cols)
-    )
+    rec = pa.StructArray.from_arrays([c.cast(pa.string()) for c in cols.values()], names=list(cols))
     return pa.RecordBatch.from_arrays(
         [
             pa.array(np.arange(first_seq, first_seq + n, dtype=np.int64)),
@@ -135,7 +135,8 @@ def _missing_columns(path: Path, source: Source, present: list[str]) -> None:
     if missing:
         by_field = {col: f for f, col in source.fields.items()}
         described = ", ".join(
-            f"{c!r} (field {by_field[c]})" if c in by_field else f"{c!r} (attribute)" for c in missing
+            f"{c!r} (field {by_field[c]})" if c in by_field else f"{c!r} (attribute)"
+            for c in missing
         )
         raise IngestError(
             str(path),

@@ -1,0 +1,61 @@
+"""One real flow run under Prefect's test harness (its local API takes 10-15 s to start)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from journeymine.generate import GeneratedSample, write_broken_files
+from journeymine.warehouse import connect
+from tests.conftest import write_config
+
+pytestmark = pytest.mark.flow
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness():
+        yield
+
+
+def test_nightly_flow_loads_everything_and_reports_a_bad_file(
+    prefect_api: None, tmp_path: Path, sample: GeneratedSample, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from pipelines.nightly import nightly
+
+    monkeypatch.setenv("JOURNEYMINE_PII_SECRET", "a-test-secret-of-enough-length")
+    data = tmp_path / "data"
+    shutil.copytree(sample.out_dir, data)
+    broken = write_broken_files(tmp_path / "broken", sample.out_dir)
+    shutil.copy(broken["truncated_gzip"], data / "social" / "late.jsonl.gz")
+    config_path = write_config(tmp_path, data)
+
+    result = nightly(str(config_path))
+
+    assert not result.ok
+    statuses = sorted((f.source, f.status) for r in result.sources for f in r.files)
+    assert statuses == [
+        ("chat", "loaded"),
+        ("social", "failed"),
+        ("social", "loaded"),
+        ("web", "loaded"),
+    ]
+    assert "late.jsonl.gz: truncated or corrupt gzip" in result.summary()
+    assert result.stitch.customers > 0
+    with connect(tmp_path / "warehouse.duckdb", read_only=True) as con:
+        assert con.execute("select count(distinct channel) from events").fetchall() == [(3,)]
+
+    again = nightly(str(config_path))
+    statuses = sorted((f.source, f.status) for r in again.sources for f in r.files)
+    assert statuses == [
+        ("chat", "skipped"),
+        ("social", "failed"),
+        ("social", "skipped"),
+        ("web", "skipped"),
+    ]

@@ -1,0 +1,81 @@
+"""Configuration mistakes are reported with the file, the key path, what was found and what is
+allowed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from journeymine.config import load_config
+from journeymine.errors import ConfigError
+from tests.conftest import REPO
+
+
+def _write(tmp_path: Path, mutate) -> Path:  # type: ignore[no-untyped-def]
+    raw = yaml.safe_load((REPO / "journeymine.yaml").read_text(encoding="utf-8"))
+    mutate(raw)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    return path
+
+
+def test_the_sample_configuration_is_valid() -> None:
+    config = load_config(REPO / "journeymine.yaml")
+    assert [s.name for s in config.sources] == ["web", "social", "chat"]
+    assert config.warehouse_path == REPO / "data" / "warehouse" / "journeymine.duckdb"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (
+            lambda r: r["sources"][0].update(channel="email"),
+            "sources[web].channel: Input should be 'web', 'social' or 'chat' (found 'email')",
+        ),
+        (
+            lambda r: r["sources"][0]["fields"].update(occured_at="x"),
+            "sources[web].fields.occured_at.[key]: Input should be 'event_id', 'occurred_at'",
+        ),
+        (
+            lambda r: r["sources"][1]["fields"].pop("occurred_at"),
+            "sources[social]: Value error, fields must map occurred_at",
+        ),
+        (
+            lambda r: r["sources"][0]["touchpoints"].append({"touchpoint": "x"}),
+            "sources[web].touchpoints[14]: Value error, a rule needs at least one condition",
+        ),
+        (
+            lambda r: r["sources"][0]["touchpoints"][6].update(url_path="(unclosed"),
+            "sources[web].touchpoints[6].url_path: Value error, not a regular expression",
+        ),
+        (
+            lambda r: r["sources"][2].update(name="web"),
+            "source names must be unique; repeated: web",
+        ),
+        (
+            lambda r: r["sources"][0].update(formatt="csv"),
+            "sources[web].formatt: Extra inputs are not permitted",
+        ),
+    ],
+)
+def test_errors_name_the_key_and_what_is_allowed(tmp_path: Path, mutate, expected: str) -> None:  # type: ignore[no-untyped-def]
+    path = _write(tmp_path, mutate)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: invalid configuration")
+    assert expected in message
+
+
+def test_yaml_syntax_errors_give_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("warehouse: x.duckdb\nsources:\n  - name: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"broken.yaml: line 4, column 1: not valid YAML"):
+        load_config(path)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"nope\.yaml: cannot read"):
+        load_config(tmp_path / "nope.yaml")

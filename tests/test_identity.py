@@ -1,0 +1,106 @@
+"""Identity stitching: links merge identifiers into one customer, retroactively."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from journeymine.config import Config, load_config
+from journeymine.generate import GeneratedSample
+from journeymine.identity import stitch
+from journeymine.ingest import SourceReport, ingest_source
+from journeymine.warehouse import connect
+from tests.conftest import TEST_KEY, write_config
+
+HEADER = (
+    "event_id,collector_tstamp,event_name,page_url,page_referrer,domain_userid,user_id,"
+    "user_email,domain_sessionid,useragent,user_ipaddress,utm_source,utm_medium,utm_campaign"
+)
+
+
+def _web(path: Path, rows: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+
+
+def _customers(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("select event_id, customer_id from events").fetchall())
+
+
+def test_stitching_is_retroactive(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _web(
+        data / "web" / "day1.csv",
+        [
+            "e1,2026-09-01T10:00:00Z,page_view,https://b.example/,,ckA,,,s1,ua,10.0.0.1,,,",
+            "e2,2026-09-01T10:01:00Z,page_view,https://b.example/bikes,,ckA,,,s1,ua,10.0.0.1,,,",
+            "e3,2026-09-02T09:00:00Z,page_view,https://b.example/,,ckB,,,s2,ua,10.0.0.2,,,",
+        ],
+    )
+    config = load_config(write_config(tmp_path, data))
+    with connect(config.warehouse_path) as con:
+        ingest_source(con, config, config.source("web"), TEST_KEY)
+        stitch(con)
+        day1 = _customers(con)
+        assert day1["e1"] == day1["e2"] != day1["e3"]  # two anonymous browsers
+
+        # day 2: the person behind cookie B logs in on cookie A's browser too
+        _web(
+            data / "web" / "day2.csv",
+            [
+                "e4,2026-09-03T08:00:00Z,login,https://b.example/account/login,,ckA,u1,,s3,ua,10.0.0.1,,,",
+                "e5,2026-09-03T20:00:00Z,login,https://b.example/account/login,,ckB,u1,,s4,ua,10.0.0.2,,,",
+            ],
+        )
+        ingest_source(con, config, config.source("web"), TEST_KEY)
+        report = stitch(con)
+        day2 = _customers(con)
+        assert len(set(day2.values())) == 1  # earlier anonymous events joined the customer
+        assert report.events_updated >= 3
+
+
+def test_customer_ids_are_deterministic_across_warehouses(
+    tmp_path: Path, sample: GeneratedSample
+) -> None:
+    ids = []
+    for run in ("a", "b"):
+        (tmp_path / run).mkdir()
+        config = load_config(write_config(tmp_path / run, sample.out_dir))
+        with connect(config.warehouse_path) as con:
+            for source in reversed(config.sources):  # another load order, same result
+                ingest_source(con, config, source, TEST_KEY)
+            stitch(con)
+            ids.append(
+                con.execute("select event_id, customer_id from events order by all").fetchall()
+            )
+    assert ids[0] == ids[1]
+
+
+def test_stitched_customers_never_mix_two_people(
+    loaded: tuple[Config, duckdb.DuckDBPyConnection, list[SourceReport]], sample: GeneratedSample
+) -> None:
+    """Against the generator's truth: no over-merging, and cross-channel links do merge."""
+    _, con, _ = loaded
+    events = con.execute(
+        "select event_id, customer_id, channel from events where touchpoint is not null"
+    ).df()
+    truth = sample.truth.copy()
+    prefix = {"web": "web-", "social": "soc-", "chat": "msg-"}
+    suffix = {"web": "", "social": "", "chat": "-0"}
+    truth["event_id"] = [
+        prefix[c] + str(u).zfill(9) + suffix[c]
+        for c, u in zip(truth["channel"], truth["uid"], strict=True)
+    ]
+    joined = events.merge(truth[["event_id", "customer"]], on="event_id", how="inner")
+    assert len(joined) == len(events)
+    people_per_customer = joined.groupby("customer_id")["customer"].nunique()
+    assert people_per_customer.max() == 1
+    # a social ad click and its web landing carry the same click id: same customer
+    channels = joined.groupby("customer_id")["channel"].nunique()
+    assert (channels >= 2).sum() > 0.2 * len(channels)
+    # a person's events end up in few customers (devices without any link stay apart)
+    fragments = joined.groupby("customer")["customer_id"].nunique()
+    assert fragments.mean() < 2.0
+    assert isinstance(fragments, pd.Series)
