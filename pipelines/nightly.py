@@ -20,7 +20,7 @@ from journeymine.identity import StitchReport, stitch
 from journeymine.ingest import SourceReport, ingest_source
 from journeymine.pii import load_key
 from journeymine.summary import failed_files, format_summary
-from journeymine.warehouse import connect
+from journeymine.warehouse import connect, publish
 
 
 def _retry_if_locked(task: Any, task_run: Any, state: Any) -> bool:
@@ -58,10 +58,16 @@ def stitch_task(config: Config) -> StitchReport:
         return stitch(con)
 
 
+@task(name="publish-warehouse", **_WRITER)
+def publish_task(config: Config) -> Path:
+    return publish(config.warehouse_path)
+
+
 @dataclass(frozen=True)
 class NightlyResult:
     sources: tuple[SourceReport, ...]
     stitch: StitchReport
+    published: Path
 
     @property
     def ok(self) -> bool:
@@ -72,6 +78,7 @@ class NightlyResult:
             format_summary(self.sources)
             + f"\n\ncustomers: {self.stitch.customers} stitched from {self.stitch.nodes} "
             f"identifiers ({self.stitch.events_updated} events re-pointed)"
+            f"\nanalysts' copy: {self.published}"
         )
 
 
@@ -83,7 +90,7 @@ def nightly(config_path: str = "journeymine.yaml") -> NightlyResult:
     logger.info("warehouse %s, %d source(s)", config.warehouse_path, len(config.sources))
     reports = tuple(ingest_source_task(config, s.name) for s in config.sources)
     stitched = stitch_task(config)
-    result = NightlyResult(reports, stitched)
+    result = NightlyResult(reports, stitched, publish_task(config))
     for line in result.summary().splitlines():
         logger.info(line)
     return result

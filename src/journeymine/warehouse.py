@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -12,7 +14,7 @@ from journeymine.errors import WarehouseError
 
 _LOCK_HINT = (
     "DuckDB allows one writer or many read-only readers per file, never both: close other "
-    "sessions on it (analysts should query the published copy, see the README), then run again"
+    "sessions on it (analysts query the published copy, <name>-analytics.duckdb), then run again"
 )
 
 
@@ -43,3 +45,27 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     if not read_only:
         sql.run(con, "warehouse/schema")
     return con
+
+
+def published_path(path: Path | str) -> Path:
+    """Where the analysts' copy of the warehouse at ``path`` is published."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}-analytics{p.suffix}")
+
+
+def publish(path: Path | str) -> Path:
+    """Publish a consistent copy of the warehouse for analysts; returns its path.
+
+    DuckDB lets one process write a file or many read it, never both, so analysts query the
+    published copy, which the nightly run replaces atomically when it is done: readers that
+    have it open keep the version they opened, new readers get the new one, and nobody ever
+    blocks the writer.
+    """
+    source = Path(path)
+    with connect(source) as con:
+        con.execute("checkpoint")
+    target = published_path(source)
+    partial = target.with_name(f".{target.name}.partial")
+    shutil.copyfile(source, partial)
+    os.replace(partial, target)
+    return target

@@ -1,0 +1,58 @@
+"""The warehouse file: a clear error when locked, and a published copy analysts can hold open."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from journeymine.errors import WarehouseError
+from journeymine.warehouse import connect, publish, published_path
+
+HOLD = """
+import duckdb, sys, time
+con = duckdb.connect(sys.argv[1])
+print("holding", flush=True)
+time.sleep(30)
+"""
+
+
+def test_a_locked_warehouse_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    connect(path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        with pytest.raises(WarehouseError) as err:
+            connect(path)
+        message = str(err.value)
+        assert str(path) in message
+        assert f"locked (held by process {holder.pid})" in message
+        assert "-analytics.duckdb" in message
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_analysts_keep_reading_while_the_warehouse_is_republished(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    with connect(path) as con:
+        con.execute("create table t as select 1 as v")
+    target = publish(path)
+    assert target == published_path(path) == tmp_path / "w-analytics.duckdb"
+    reader = duckdb.connect(str(target), read_only=True)
+    # the writer goes on while an analyst holds the published copy open
+    with connect(path) as con:
+        con.execute("insert into t values (2)")
+    publish(path)
+    assert reader.execute("select count(*) from t").fetchall() == [(1,)]  # their snapshot
+    reader.close()
+    with duckdb.connect(str(target), read_only=True) as fresh:
+        assert fresh.execute("select count(*) from t").fetchall() == [(2,)]
+    # nothing left behind but the two files
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w-analytics.duckdb", "w.duckdb"]
