@@ -1,1 +1,7 @@
 """Prefect flows for journeymine. Each task is a thin wrapper around one library function."""
+
+import os
+
+# The library logs through the standard "journeymine" loggers; Prefect forwards them to the
+# flow run's logs when they are named here before Prefect reads its settings.
+os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "journeymine")

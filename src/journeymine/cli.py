@@ -14,8 +14,6 @@ EXIT_OK, EXIT_FAILED_FILES, EXIT_ERROR = 0, 1, 2
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    # Prefect picks up the library's own loggers, so progress shows in the flow run's logs.
-    os.environ.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "journeymine")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from pipelines.nightly import run  # imported late: Prefect is slow to import
 
