@@ -1,4 +1,4 @@
-"""The nightly flow: ingest every source, then stitch identities.
+"""The nightly flow: ingest every source, stitch identities, mine journeys, raise flags.
 
 DuckDB allows one writer per file, so tasks that write run one after another, each with its
 own connection. A locked warehouse is the one transient failure worth retrying; a bad file is
@@ -16,8 +16,12 @@ from prefect.cache_policies import NO_CACHE
 
 from journeymine.config import Config, load_config
 from journeymine.errors import WarehouseError
+from journeymine.flags import Flag, raise_flags
 from journeymine.identity import StitchReport, stitch
 from journeymine.ingest import SourceReport, ingest_source
+from journeymine.mapping import JourneyMap, load_map
+from journeymine.mine import MiningReport, mine
+from journeymine.report import export_flags_csv
 from journeymine.pii import load_key
 from journeymine.summary import failed_files, format_summary
 from journeymine.warehouse import connect, publish
@@ -58,6 +62,22 @@ def stitch_task(config: Config) -> StitchReport:
         return stitch(con)
 
 
+@dataclass(frozen=True)
+class MiningOutcome:
+    report: MiningReport
+    flags: tuple[Flag, ...]
+    flags_csv: Path
+
+
+@task(name="mine-journeys", **_WRITER)
+def mine_task(config: Config, journey_map: JourneyMap) -> MiningOutcome:
+    with connect(config.warehouse_path) as con:
+        report = mine(con, config, journey_map, export_dir=config.outputs_path)
+        flags = raise_flags(con, config.mining)
+        csv = export_flags_csv(con, config.outputs_path / "flags.csv")
+    return MiningOutcome(report, tuple(flags), csv)
+
+
 @task(name="publish-warehouse", **_WRITER)
 def publish_task(config: Config) -> Path:
     return publish(config.warehouse_path)
@@ -67,6 +87,7 @@ def publish_task(config: Config) -> Path:
 class NightlyResult:
     sources: tuple[SourceReport, ...]
     stitch: StitchReport
+    mining: MiningOutcome | None
     published: Path
 
     @property
@@ -78,8 +99,35 @@ class NightlyResult:
             format_summary(self.sources)
             + f"\n\ncustomers: {self.stitch.customers} stitched from {self.stitch.nodes} "
             f"identifiers ({self.stitch.events_updated} events re-pointed)"
-            f"\nanalysts' copy: {self.published}"
+            + self._mining_summary()
+            + f"\nanalysts' copy: {self.published}"
         )
+
+    def _mining_summary(self) -> str:
+        if self.mining is None:
+            return "\nno journey map configured: journeys were not mined"
+        c = self.mining.report.conformance
+        lines = [
+            "",
+            f"journeys: {c.journeys} in {c.variants} variants; conformance to the designed map: "
+            f"transition fitness {_pct(c.transition_fitness)}, design coverage "
+            f"{_pct(c.design_coverage)}, conforming journeys {_pct(c.conforming_journey_rate)}, "
+            f"token-replay fitness {_pct(c.token_replay_fitness)}",
+            f"flags: {len(self.mining.flags)}, ranked by lost goal completions "
+            f"(report: {self.mining.flags_csv})",
+        ]
+        lines += [
+            f"  {f.rank:>2}. {f.kind:<22} {f.subject:<28} ~{f.impact:.1f} lost  {f.evidence}"
+            for f in self.mining.flags[:10]
+        ]
+        if self.mining.report.model is not None:
+            lines.append(f"discovered model: {self.mining.report.model.bpmn} (and .pnml)")
+        return "\n".join(lines)
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
 
 
 @flow(name="journeymine-nightly")
@@ -87,10 +135,13 @@ def nightly(config_path: str = "journeymine.yaml") -> NightlyResult:
     """Run the nightly pipeline once with the configuration at ``config_path``."""
     logger = get_run_logger()
     config = load_config(config_path)
+    # a broken map stops the run before any work, like a broken configuration
+    journey_map = load_map(config.map_path) if config.map_path else None
     logger.info("warehouse %s, %d source(s)", config.warehouse_path, len(config.sources))
     reports = tuple(ingest_source_task(config, s.name) for s in config.sources)
     stitched = stitch_task(config)
-    result = NightlyResult(reports, stitched, publish_task(config))
+    mined = mine_task(config, journey_map) if journey_map else None
+    result = NightlyResult(reports, stitched, mined, publish_task(config))
     for line in result.summary().splitlines():
         logger.info(line)
     return result

@@ -42,7 +42,8 @@ records as (
         text,
         case when message_type = 'csat' then csat end as csat,
         email,
-        phone
+        phone,
+        cookie_id
     from messages
 ),
 
@@ -53,7 +54,8 @@ as_json as (
         cast(to_json({
             'message_id': message_id, 'conversation_id': conversation_id, 'timestamp': ts_ms,
             'type': message_type, 'intent': intent, 'sender': sender, 'text': text,
-            'csat': csat, 'customer': {'email': email, 'phone': phone}
+            'csat': csat, 'customer': {'email': email, 'phone': phone},
+            'visitor': {'cookie_id': cookie_id}
         }) as varchar) as line
     from records
     union all
@@ -69,11 +71,13 @@ as_json as (
             when 'missing_identity' then cast(to_json({
                 'message_id': message_id || '-anon', 'conversation_id': null,
                 'timestamp': ts_ms, 'type': message_type, 'intent': intent,
-                'sender': sender, 'text': text, 'customer': {'email': null, 'phone': null}}) as varchar)
+                'sender': sender, 'text': text, 'customer': {'email': null, 'phone': null},
+                'visitor': {'cookie_id': null}}) as varchar)
             when 'duplicate' then cast(to_json({
                 'message_id': message_id, 'conversation_id': conversation_id, 'timestamp': ts_ms,
                 'type': message_type, 'intent': intent, 'sender': sender, 'text': text,
-                'csat': csat, 'customer': {'email': email, 'phone': phone}}) as varchar)
+                'csat': csat, 'customer': {'email': email, 'phone': phone},
+                'visitor': {'cookie_id': cookie_id}}) as varchar)
         end as line
     from records
     where bad_kind is not null

@@ -35,6 +35,10 @@ create or replace temp macro jm_json_object(names, vals) as
 create or replace temp macro jm_replace_all(s, pattern, replacement) as
     regexp_replace(s, pattern, replacement, 'g');
 
+-- The value of top-level key `key` of a JSON object, as text.
+create or replace temp macro jm_json_get(doc, key) as
+    json_extract_string(doc, '$."' || replace(key, '"', '\"') || '"');
+
 -- Is the text a JSON object (not an array, string or number)?
 create or replace temp macro jm_json_is_object(doc) as
     coalesce(json_type(case when json_valid(doc) then doc else 'null' end) = 'OBJECT', false);
@@ -74,3 +78,26 @@ create or replace temp macro jm_url_path(url) as
 -- The value of query parameter `param_regex` (already regex-escaped) in a URL.
 create or replace temp macro jm_url_param(url, param_regex) as
     nullif(regexp_extract(url, '[?&]' || param_regex || '=([^&#]*)', 1), '');
+
+-- Seconds from timestamp a to timestamp b (b later: positive).
+create or replace temp macro jm_seconds_between(a, b) as epoch(b) - epoch(a);
+
+-- Wilson score 95% interval of k successes out of n (null when n = 0). Plain arithmetic:
+-- portable as it is.
+create or replace temp macro jm_wilson_low(k, n) as
+    case when n > 0 then
+        ((k / n) + 1.96 * 1.96 / (2 * n)
+            - 1.96 * sqrt((k / n) * (1 - k / n) / n + 1.96 * 1.96 / (4 * n * n)))
+        / (1 + 1.96 * 1.96 / n)
+    end;
+
+create or replace temp macro jm_wilson_high(k, n) as
+    case when n > 0 then
+        ((k / n) + 1.96 * 1.96 / (2 * n)
+            + 1.96 * sqrt((k / n) * (1 - k / n) / n + 1.96 * 1.96 / (4 * n * n)))
+        / (1 + 1.96 * 1.96 / n)
+    end;
+
+-- Also DuckDB-flavoured, used in place because aggregates cannot hide behind a macro here:
+-- string_agg(x, sep order by y) (journeys/int_journeys.sql; Spark: concat_ws over a sorted
+-- collect_list) and percentile_cont(p) within group (order by x) (Spark 3.3+ has the same).

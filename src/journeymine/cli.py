@@ -45,6 +45,23 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_validate_map(args: argparse.Namespace) -> int:
+    from journeymine.mapping import load_map
+
+    journey_map = load_map(args.file)
+    print(
+        f"{args.file}: valid journey map {journey_map.name!r}: {len(journey_map.stages)} stages, "
+        f"{len(journey_map.touchpoints)} touchpoints, {len(journey_map.transitions)} designed "
+        f"transitions, entries {', '.join(journey_map.entries)}, goals "
+        f"{', '.join(journey_map.goals)}"
+    )
+    if args.print_yaml:
+        from journeymine.mapping import to_document, dump_map_document
+
+        print(dump_map_document(to_document(journey_map)))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="journeymine",
@@ -67,6 +84,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="configuration file (default: %(default)s)",
     )
     run.set_defaults(func=_cmd_run)
+
+    vm = sub.add_parser(
+        "validate-map",
+        help="check a designed journey map (YAML, or BPMN 2.0 from a modeler)",
+        description="Validate a journey map alone. Exit code 2 and every problem, with its "
+        "line and key, when it is invalid.",
+    )
+    vm.add_argument("file", type=Path, help="map file: .yaml/.yml, or .bpmn")
+    vm.add_argument(
+        "--print-yaml", action="store_true", help="print the map as YAML (e.g. an imported BPMN)"
+    )
+    vm.set_defaults(func=_cmd_validate_map)
 
     gen = sub.add_parser(
         "generate",

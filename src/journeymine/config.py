@@ -140,11 +140,40 @@ class Pii(_Strict):
     allow_development_secret: bool = False
 
 
+class Journeys(_Strict):
+    """How events become journeys."""
+
+    inactivity_gap_hours: float = Field(
+        default=168,
+        gt=0,
+        description="a journey ends after this long without a touchpoint event (default 7 days)",
+    )
+    end_at_goal: bool = False
+    collapse_repeats: bool = True
+    segment_attributes: list[str] = Field(
+        default_factory=list, description="event attributes to break every metric down by"
+    )
+
+
+class Mining(_Strict):
+    noise_threshold: float = Field(default=0.2, ge=0, le=1, description="inductive miner")
+    rare_share: float = Field(
+        default=0.01, ge=0, le=1, description="a designed transition under this share is rare"
+    )
+    min_journeys_unvisited: int = Field(
+        default=100, ge=1, description="journeys needed before an unvisited touchpoint is flagged"
+    )
+
+
 class Config(_Strict):
     """A validated ``journeymine.yaml``; relative paths are resolved against its folder."""
 
     warehouse: Path = Path("data/warehouse/journeymine.duckdb")
+    map: Path | None = Field(default=None, description="the designed journey map (YAML or BPMN)")
+    outputs: Path = Field(default=Path("out"), description="folder for exported models")
     pii: Pii = Pii()
+    journeys: Journeys = Journeys()
+    mining: Mining = Mining()
     sources: list[Source] = Field(min_length=1)
     base_dir: Path = Field(default=Path("."), exclude=True)
 
@@ -163,6 +192,14 @@ class Config(_Strict):
     @property
     def warehouse_path(self) -> Path:
         return self.resolve(self.warehouse)
+
+    @property
+    def map_path(self) -> Path | None:
+        return None if self.map is None else self.resolve(self.map)
+
+    @property
+    def outputs_path(self) -> Path:
+        return self.resolve(self.outputs)
 
     def source(self, name: str) -> Source:
         for s in self.sources:

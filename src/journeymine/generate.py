@@ -225,6 +225,15 @@ def simulate(events: int, *, seed: int = 7, stories: bool = True, days: int = 60
     delay = _delays(rng, ev["touchpoint"])
     delay[ev["step"].to_numpy() == 1] = 0.0
     ev["offset_s"] = pd.Series(delay).groupby(ev["journey"].to_numpy()).cumsum().to_numpy()
+    # a customer's next journey starts at least 10 days after the previous one ended, so the
+    # ground truth stays one journey per simulated journey whatever the inactivity gap
+    duration = ev.groupby("journey")["offset_s"].max().reindex(j["journey"]).to_numpy()
+    start = j["start_s"].to_numpy().copy()
+    for k in range(1, int(j["k"].max()) + 1):
+        rows = np.flatnonzero(j["k"].to_numpy() == k)
+        prev_end = start[rows - 1] + duration[rows - 1]
+        start[rows] = np.maximum(start[rows], prev_end + 10 * 86400)
+    ev["start_s"] = start[ev["journey"].to_numpy()]
     ev["occurred_at"] = pd.Timestamp(START).tz_convert(None) + pd.to_timedelta(
         np.round(ev["start_s"] + ev["offset_s"]), unit="s"
     )
@@ -271,7 +280,8 @@ def simulate(events: int, *, seed: int = 7, stories: bool = True, days: int = 60
     ev["email"] = ev["email"].where(~web | tp.isin(["order_confirmed", "login"]).to_numpy())
     ev["phone"] = ev["phone"].where((ev["channel"] == "chat") & (cust % 3 == 0))
     ev["handle"] = ev["handle"].where(social)
-    ev["cookie_id"] = ev["cookie_id"].where(web)
+    # the chat widget runs on the website, so a chat carries the visitor's cookie too
+    ev["cookie_id"] = ev["cookie_id"].where(web | (ev["channel"] == "chat").to_numpy())
     ev["ip"] = ev["ip"].where(web)
     ev["referrer"] = pd.Series("https://l.instagram.example/", index=ev.index).where(
         ev["click_id"].notna() & web

@@ -1,0 +1,77 @@
+-- grain: one row per journey (before replay fitness is known)
+-- Inputs: journey_steps, map_touchpoints, map_transitions, map_personas.
+with
+steps as (
+    select * from journey_steps
+),
+
+designed as (
+    select from_touchpoint, to_touchpoint from map_transitions
+),
+
+flagged_steps as (
+    select
+        s.*,
+        coalesce(m.is_goal, false) as is_goal,
+        case
+            when s.step = 1 then not coalesce(m.is_entry, false)
+            else false
+        end as undesigned_entry,
+        s.next_touchpoint is not null and d.from_touchpoint is null as undesigned_move
+    from steps as s
+    left join map_touchpoints as m on m.touchpoint = s.touchpoint
+    left join designed as d
+        on d.from_touchpoint = s.touchpoint and d.to_touchpoint = s.next_touchpoint
+),
+
+per_journey as (
+    select
+        journey_id,
+        min(customer_id) as customer_id,
+        min(journey_no) as journey_no,
+        min(occurred_at) as started_at,
+        max(occurred_at) as ended_at,
+        count(*) as events,
+        count(distinct channel) as channels,
+        string_agg(distinct channel, ',' order by channel) as channel_list,
+        max(case when step = 1 then touchpoint end) as entry_touchpoint,
+        max(case when step = 1 then channel end) as entry_channel,
+        max(case when next_touchpoint is null then touchpoint end) as last_touchpoint,
+        bool_or(is_goal) as reached_goal,
+        sum(case when undesigned_entry then 1 else 0 end)
+            + sum(case when undesigned_move then 1 else 0 end) as undesigned_moves,
+        string_agg(touchpoint, ' > ' order by step) as sequence
+    from flagged_steps
+    group by journey_id
+),
+
+persona_matches as (
+    select
+        j.journey_id,
+        p.persona,
+        row_number() over (partition by j.journey_id order by p.rule_no) as match_rank
+    from per_journey as j
+    inner join map_personas as p
+        on (p.entry_channel is null or p.entry_channel = j.entry_channel)
+        and (p.entry_touchpoint is null or p.entry_touchpoint = j.entry_touchpoint)
+        and (p.returning is null or p.returning = (j.journey_no > 1))
+        and (
+            p.visits is null
+            or exists (
+                select 1 from steps as s
+                where s.journey_id = j.journey_id and s.touchpoint = p.visits
+            )
+        )
+),
+
+final as (
+    select
+        j.*,
+        left(sha256(j.sequence), 12) as variant_id,
+        j.undesigned_moves = 0 as conforms,
+        coalesce(pm.persona, 'unassigned') as persona
+    from per_journey as j
+    left join persona_matches as pm on pm.journey_id = j.journey_id and pm.match_rank = 1
+)
+
+select * from final

@@ -1,0 +1,80 @@
+-- grain: one row per (journey_id, step)
+-- A journey is one customer's touchpoint events in time order, split after an inactivity
+-- gap ($gap_seconds) and, optionally, after a goal ($end_at_goal). With $collapse_repeats a
+-- touchpoint repeated right after itself (a reload, a second bike page) is one step.
+-- Inputs: events, map_touchpoints.
+with
+touch_events as (
+    select customer_id, source, event_id, touchpoint, channel, occurred_at
+    from events
+    where touchpoint is not null and customer_id is not null
+),
+
+goals as (
+    select touchpoint from map_touchpoints where is_goal
+),
+
+ordered as (
+    select
+        *,
+        lag(occurred_at) over by_customer as prev_at,
+        lag(touchpoint) over by_customer as prev_touchpoint
+    from touch_events
+    window by_customer as (partition by customer_id order by occurred_at, source, event_id)
+),
+
+boundaries as (
+    select
+        *,
+        case
+            when prev_at is null then 1
+            when jm_seconds_between(prev_at, occurred_at) > $gap_seconds then 1
+            when $end_at_goal and prev_touchpoint in (select touchpoint from goals) then 1
+            else 0
+        end as starts_journey
+    from ordered
+),
+
+numbered as (
+    select
+        *,
+        sum(starts_journey) over (
+            partition by customer_id
+            order by occurred_at, source, event_id
+            rows between unbounded preceding and current row
+        ) as journey_no
+    from boundaries
+),
+
+collapsed as (
+    select *
+    from numbered
+    where not ($collapse_repeats and starts_journey = 0 and touchpoint = prev_touchpoint)
+),
+
+stepped as (
+    select
+        customer_id || '/' || lpad(cast(journey_no as varchar), 4, '0') as journey_id,
+        customer_id,
+        journey_no,
+        row_number() over (
+            partition by customer_id, journey_no order by occurred_at, source, event_id
+        ) as step,
+        source,
+        event_id,
+        touchpoint,
+        channel,
+        occurred_at
+    from collapsed
+),
+
+final as (
+    select
+        *,
+        lead(touchpoint) over by_journey as next_touchpoint,
+        jm_seconds_between(occurred_at, lead(occurred_at) over by_journey) as seconds_to_next
+    from stepped
+    window by_journey as (partition by journey_id order by step)
+)
+
+select * from final

@@ -1,0 +1,65 @@
+-- grain: one row per deviation from the designed map: an undesigned transition taken
+-- ('undesigned'), or a designed transition never ('designed_never') or rarely
+-- ('designed_rare', under $rare_share of the journeys visiting its source) taken.
+-- Inputs: journey_steps, transitions, map_transitions, touchpoint_stats.
+with
+visiting as (
+    select node as touchpoint, journeys
+    from touchpoint_stats
+    where segment = 'all' and level = 'touchpoint'
+),
+
+examples as (
+    select
+        case when step = 1 then '__start__' else prev_touchpoint end as from_touchpoint,
+        touchpoint as to_touchpoint,
+        min(journey_id) as example_journey_id
+    from (
+        select *, lag(touchpoint) over (partition by journey_id order by step) as prev_touchpoint
+        from journey_steps
+    ) as s
+    group by all
+),
+
+undesigned as (
+    select
+        'undesigned' as kind, t.from_touchpoint, t.to_touchpoint, t.occurrences, t.journeys,
+        t.journeys / coalesce(v.journeys, (select count(distinct journey_id) from journey_steps))
+            as share_of_source,
+        x.example_journey_id
+    from transitions as t
+    left join visiting as v on v.touchpoint = t.from_touchpoint
+    left join examples as x
+        on x.from_touchpoint = t.from_touchpoint and x.to_touchpoint = t.to_touchpoint
+    where not t.designed
+),
+
+designed as (
+    select
+        case
+            when t.from_touchpoint is null then 'designed_never'
+            else 'designed_rare'
+        end as kind,
+        d.from_touchpoint,
+        d.to_touchpoint,
+        coalesce(t.occurrences, 0) as occurrences,
+        coalesce(t.journeys, 0) as journeys,
+        coalesce(t.journeys, 0) / v.journeys as share_of_source,
+        x.example_journey_id
+    from map_transitions as d
+    left join transitions as t
+        on t.from_touchpoint = d.from_touchpoint and t.to_touchpoint = d.to_touchpoint
+    left join visiting as v on v.touchpoint = d.from_touchpoint
+    left join examples as x
+        on x.from_touchpoint = d.from_touchpoint and x.to_touchpoint = d.to_touchpoint
+    where t.from_touchpoint is null or t.journeys < $rare_share * v.journeys
+),
+
+final as (
+    select * from undesigned
+    union all
+    select * from designed
+)
+
+select * from final
+order by kind, journeys desc, from_touchpoint, to_touchpoint

@@ -1,0 +1,30 @@
+-- grain: one row per (journey_id, segment): the segments a journey is counted in
+-- ('all', its entry channel, its persona, and each configured attribute of its events).
+-- Inputs: int_journeys, journey_steps, events, $segment_attributes.
+with
+journeys_ as (
+    select journey_id, entry_channel, persona from int_journeys
+),
+
+attribute_values as (
+    select
+        s.journey_id,
+        a.name,
+        min(jm_json_get(e.attributes, a.name)) as value
+    from journey_steps as s
+    inner join events as e on e.source = s.source and e.event_id = s.event_id
+    cross join (select unnest($segment_attributes) as name) as a
+    group by s.journey_id, a.name
+),
+
+final as (
+    select journey_id, 'all' as segment, 'all' as segment_value from journeys_
+    union all
+    select journey_id, 'entry_channel', entry_channel from journeys_
+    union all
+    select journey_id, 'persona', persona from journeys_
+    union all
+    select journey_id, 'attribute:' || name, coalesce(value, '(none)') from attribute_values
+)
+
+select * from final

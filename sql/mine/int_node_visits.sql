@@ -1,0 +1,76 @@
+-- grain: one row per (journey_id, level, node) the journey visited, where level is
+-- 'touchpoint' (node = touchpoint) or 'stage' (node = stage): what happened after the
+-- first visit. went_on: a designed successor (for a stage: a later stage) came later;
+-- goal_after: a goal came later.
+-- Inputs: journey_steps, int_journeys, map_touchpoints, map_transitions.
+with
+steps as (
+    select s.journey_id, s.step, s.touchpoint, m.stage, m.stage_order,
+        coalesce(m.is_goal, false) as is_goal, s.seconds_to_next
+    from journey_steps as s
+    left join map_touchpoints as m on m.touchpoint = s.touchpoint
+),
+
+touchpoint_first as (
+    select journey_id, touchpoint as node, min(step) as first_step, count(*) as visits
+    from steps
+    group by journey_id, touchpoint
+),
+
+touchpoint_after as (
+    select
+        f.journey_id,
+        f.node,
+        max(case when d.to_touchpoint is not null then 1 else 0 end) as went_on,
+        max(case when s.is_goal then 1 else 0 end) as goal_after
+    from touchpoint_first as f
+    inner join steps as s on s.journey_id = f.journey_id and s.step > f.first_step
+    left join map_transitions as d
+        on d.from_touchpoint = f.node and d.to_touchpoint = s.touchpoint
+    group by f.journey_id, f.node
+),
+
+stage_first as (
+    select journey_id, stage as node, min(stage_order) as stage_order, min(step) as first_step,
+        count(*) as visits
+    from steps
+    where stage is not null
+    group by journey_id, stage
+),
+
+stage_after as (
+    select
+        f.journey_id,
+        f.node,
+        max(case when s.stage_order > f.stage_order then 1 else 0 end) as went_on,
+        max(case when s.is_goal then 1 else 0 end) as goal_after
+    from stage_first as f
+    inner join steps as s on s.journey_id = f.journey_id and s.step > f.first_step
+    group by f.journey_id, f.node
+),
+
+last_nodes as (
+    select j.journey_id, j.last_touchpoint, m.stage as last_stage, j.reached_goal
+    from int_journeys as j
+    left join map_touchpoints as m on m.touchpoint = j.last_touchpoint
+),
+
+final as (
+    select
+        f.journey_id, 'touchpoint' as level, f.node, f.visits,
+        coalesce(a.went_on, 0) as went_on, coalesce(a.goal_after, 0) as goal_after,
+        l.last_touchpoint = f.node as is_last, l.reached_goal
+    from touchpoint_first as f
+    left join touchpoint_after as a on a.journey_id = f.journey_id and a.node = f.node
+    inner join last_nodes as l on l.journey_id = f.journey_id
+    union all
+    select
+        f.journey_id, 'stage', f.node, f.visits,
+        coalesce(a.went_on, 0), coalesce(a.goal_after, 0),
+        coalesce(l.last_stage = f.node, false), l.reached_goal
+    from stage_first as f
+    left join stage_after as a on a.journey_id = f.journey_id and a.node = f.node
+    inner join last_nodes as l on l.journey_id = f.journey_id
+)
+
+select * from final

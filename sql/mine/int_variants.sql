@@ -1,0 +1,21 @@
+-- grain: one row per variant (distinct touchpoint sequence)
+-- Inputs: int_journeys.
+with
+journeys_ as (
+    select variant_id, sequence, events, reached_goal, conforms from int_journeys
+),
+
+final as (
+    select
+        variant_id,
+        min(sequence) as sequence,
+        min(events) as steps,
+        count(*) as journeys,
+        count(*) / (select count(*) from journeys_) as share,
+        avg(case when reached_goal then 1.0 else 0.0 end) as goal_rate,
+        bool_and(conforms) as conforms
+    from journeys_
+    group by variant_id
+)
+
+select * from final

@@ -1,0 +1,100 @@
+-- grain: one row per (segment, segment_value, level, node): level 'touchpoint' or 'stage'.
+-- exit_rate: journeys whose last step is here, without a goal / journeys visiting.
+-- drop_off_rate: journeys visiting that never reach a designed successor afterwards (for a
+-- stage: a later stage) / journeys visiting; null where the map designs no way on, and for
+-- goals. goal_rate: journeys that reach a goal after their first visit / journeys visiting.
+-- Each rate has its Wilson 95% interval.
+-- Inputs: int_node_visits, int_journey_segments, journey_steps, map_touchpoints,
+-- map_transitions, map_stages.
+with
+visits as (
+    select v.*, sg.segment, sg.segment_value
+    from int_node_visits as v
+    inner join int_journey_segments as sg on sg.journey_id = v.journey_id
+),
+
+has_way_on as (
+    select distinct from_touchpoint as node, 'touchpoint' as level from map_transitions
+    union all
+    select stage, 'stage' from map_stages where stage_order < (select max(stage_order) from map_stages)
+),
+
+goal_nodes as (
+    select touchpoint as node from map_touchpoints where is_goal
+),
+
+counted as (
+    select
+        v.segment,
+        v.segment_value,
+        v.level,
+        v.node,
+        sum(v.visits) as visits,
+        count(*) as journeys,
+        count(*) filter (where v.is_last and not v.reached_goal) as exits,
+        count(*) filter (where v.went_on = 0) as not_went_on,
+        count(*) filter (where v.went_on = 1) as continued,
+        count(*) filter (where v.went_on = 1 and v.goal_after = 1) as continued_goal_journeys,
+        count(*) filter (where v.goal_after = 1) as goal_journeys
+    from visits as v
+    group by v.segment, v.segment_value, v.level, v.node
+),
+
+seconds_to_next as (
+    select
+        sg.segment,
+        sg.segment_value,
+        s.touchpoint as node,
+        percentile_cont(0.5) within group (order by s.seconds_to_next) as median_seconds_to_next
+    from journey_steps as s
+    inner join int_journey_segments as sg on sg.journey_id = s.journey_id
+    where s.seconds_to_next is not null
+    group by sg.segment, sg.segment_value, s.touchpoint
+),
+
+rated as (
+    select
+        c.segment,
+        c.segment_value,
+        c.level,
+        c.node,
+        case when c.level = 'touchpoint' then m.stage else c.node end as stage,
+        coalesce(m.stage_order, st.stage_order) as stage_order,
+        c.level = 'touchpoint' and m.touchpoint is not null as in_map,
+        coalesce(m.is_goal, false) as is_goal,
+        c.visits,
+        c.journeys,
+        c.exits,
+        c.exits / c.journeys as exit_rate,
+        jm_wilson_low(c.exits, c.journeys) as exit_rate_low,
+        jm_wilson_high(c.exits, c.journeys) as exit_rate_high,
+        case when w.node is not null and g.node is null then c.not_went_on end as drop_offs,
+        case when w.node is not null and g.node is null
+            then c.not_went_on / c.journeys end as drop_off_rate,
+        case when w.node is not null and g.node is null
+            then jm_wilson_low(c.not_went_on, c.journeys) end as drop_off_rate_low,
+        case when w.node is not null and g.node is null
+            then jm_wilson_high(c.not_went_on, c.journeys) end as drop_off_rate_high,
+        c.goal_journeys,
+        c.goal_journeys / c.journeys as goal_rate,
+        jm_wilson_low(c.goal_journeys, c.journeys) as goal_rate_low,
+        jm_wilson_high(c.goal_journeys, c.journeys) as goal_rate_high,
+        c.continued,
+        case when c.continued > 0 then c.continued_goal_journeys / c.continued end
+            as continued_goal_rate,
+        t.median_seconds_to_next
+    from counted as c
+    left join map_touchpoints as m on c.level = 'touchpoint' and m.touchpoint = c.node
+    left join map_stages as st on c.level = 'stage' and st.stage = c.node
+    left join has_way_on as w on w.level = c.level and w.node = c.node
+    left join goal_nodes as g on c.level = 'touchpoint' and g.node = c.node
+    left join seconds_to_next as t
+        on c.level = 'touchpoint' and t.segment = c.segment
+        and t.segment_value = c.segment_value and t.node = c.node
+),
+
+final as (
+    select * from rated
+)
+
+select * from final

@@ -1,0 +1,18 @@
+-- grain: one row per variant, with token-based replay against the designed map
+-- Inputs: int_variants, jm_variant_replay (from pm4py, one row per variant).
+select
+    v.variant_id,
+    v.sequence,
+    v.steps,
+    v.journeys,
+    v.share,
+    v.goal_rate,
+    v.conforms,
+    r.fitness,
+    r.missing_tokens,
+    r.consumed_tokens,
+    r.remaining_tokens,
+    r.produced_tokens,
+    row_number() over (order by v.journeys desc, v.variant_id) as variant_rank
+from int_variants as v
+left join jm_variant_replay as r on r.variant_id = v.variant_id

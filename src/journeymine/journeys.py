@@ -1,0 +1,26 @@
+"""Journeys: stitched touchpoint events, split by inactivity, as ``journey_steps``."""
+
+from __future__ import annotations
+
+import duckdb
+
+from journeymine import sql
+from journeymine.config import Journeys
+
+
+def build_journey_steps(con: duckdb.DuckDBPyConnection, settings: Journeys) -> int:
+    """Replace ``journey_steps`` from ``events``; returns the number of steps.
+
+    Needs ``map_touchpoints`` (for the goals that may end a journey).
+    """
+    sql.create_table_as(
+        con,
+        "journey_steps",
+        "journeys/journey_steps",
+        {
+            "gap_seconds": settings.inactivity_gap_hours * 3600,
+            "end_at_goal": settings.end_at_goal,
+            "collapse_repeats": settings.collapse_repeats,
+        },
+    )
+    return int(con.execute("select count(*) from journey_steps").fetchall()[0][0])

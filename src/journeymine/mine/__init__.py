@@ -1,0 +1,97 @@
+"""Process mining of journeys against the designed map.
+
+Heavy aggregates are DuckDB SQL (``sql/journeys``, ``sql/mine``); pm4py (behind
+``pm4py_adapter``) and networkx work on variants and the aggregated graph, never on raw events.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from journeymine import sql
+from journeymine.config import Config
+from journeymine.journeys import build_journey_steps
+from journeymine.mapping import JourneyMap
+from journeymine.mine.conformance import replay_variants
+from journeymine.mine.discovery import DiscoveredModel, discover_and_export
+from journeymine.mine.maptables import write_map_tables
+
+log = logging.getLogger("journeymine.mine")
+
+
+@dataclass(frozen=True)
+class Conformance:
+    journeys: int
+    variants: int
+    transition_fitness: float | None
+    design_coverage: float | None
+    conforming_journey_rate: float | None
+    token_replay_fitness: float | None
+
+
+@dataclass(frozen=True)
+class MiningReport:
+    steps: int
+    conformance: Conformance
+    model: DiscoveredModel | None
+    seconds: dict[str, float]
+
+
+def _timed(seconds: dict[str, float], name: str, start: float) -> float:
+    now = time.perf_counter()
+    seconds[name] = round(now - start, 3)
+    log.info("mining: %s in %.2f s", name, now - start)
+    return now
+
+
+def mine(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    journey_map: JourneyMap,
+    *,
+    export_dir: Path | None = None,
+) -> MiningReport:
+    """Build journeys and every mining table from ``events``; returns the headline numbers.
+
+    Tables written: map_*, journey_steps, journeys, transitions, variants, touchpoint_stats,
+    stage_funnel, deviations, conformance. With ``export_dir``, the discovered process model
+    is written there as BPMN and PNML.
+    """
+    seconds: dict[str, float] = {}
+    t = time.perf_counter()
+    write_map_tables(con, journey_map)
+    steps = build_journey_steps(con, config.journeys)
+    t = _timed(seconds, "journeys", t)
+    sql.create_table_as(con, "int_journeys", "journeys/int_journeys", temp=True)
+    sql.create_table_as(con, "transitions", "mine/transitions")
+    sql.create_table_as(con, "int_variants", "mine/int_variants", temp=True)
+    t = _timed(seconds, "graph and variants", t)
+    replay_variants(con, journey_map)
+    sql.create_table_as(con, "variants", "mine/variants")
+    sql.create_table_as(con, "journeys", "journeys/journeys")
+    t = _timed(seconds, "token replay", t)
+    params = {
+        "segment_attributes": list(config.journeys.segment_attributes) or ["__journeymine_none__"],
+        "rare_share": config.mining.rare_share,
+    }
+    sql.create_table_as(con, "int_journey_segments", "mine/int_journey_segments", params, temp=True)
+    sql.create_table_as(con, "int_node_visits", "mine/int_node_visits", temp=True)
+    sql.create_table_as(con, "touchpoint_stats", "mine/touchpoint_stats")
+    sql.create_table_as(con, "stage_funnel", "mine/stage_funnel")
+    sql.create_table_as(con, "deviations", "mine/deviations", params)
+    sql.create_table_as(con, "conformance", "mine/conformance")
+    t = _timed(seconds, "metrics", t)
+    model = None
+    if export_dir is not None:
+        model = discover_and_export(con, export_dir, config.mining.noise_threshold)
+        t = _timed(seconds, "discovery", t)
+    row = con.execute(
+        "select journeys, variants, transition_fitness, design_coverage, "
+        "conforming_journey_rate, token_replay_fitness from conformance"
+    ).fetchall()[0]
+    return MiningReport(steps, Conformance(*row), model, seconds)

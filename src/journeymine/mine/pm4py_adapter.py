@@ -1,0 +1,291 @@
+"""Everything journeymine asks of pm4py, behind plain types.
+
+pm4py's column names (``case:concept:name``), parameter dicts, variant enums and object
+model stay in this module. It works on aggregates, never on raw events: a directly-follows
+graph with counts, or one trace per variant with its weight.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pandas as pd
+
+from journeymine.errors import MapError
+
+
+@cache
+def _pm4py() -> ModuleType:
+    """Import pm4py without letting its banner reach the user's output."""
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        import pm4py
+        from pm4py.util import constants
+
+    constants.SHOW_PROGRESS_BAR = False  # no tqdm bars in users' logs
+    return pm4py
+
+
+@dataclass(frozen=True)
+class Replay:
+    """Token-based replay of one trace: pm4py's counts and fitness."""
+
+    missing: int
+    consumed: int
+    remaining: int
+    produced: int
+    fitness: float
+
+
+@dataclass(frozen=True)
+class ProcessModel:
+    """A discovered Petri net, opaque outside this module."""
+
+    net: Any
+    initial_marking: Any
+    final_marking: Any
+
+    @property
+    def transitions(self) -> int:
+        return len(self.net.transitions)
+
+    @property
+    def places(self) -> int:
+        return len(self.net.places)
+
+
+def _event_log(traces: Iterable[Sequence[str]]) -> Any:
+    from pm4py.objects.log.obj import Event, EventLog, Trace
+
+    _pm4py()
+    log = EventLog()
+    for i, trace in enumerate(traces):
+        t = Trace(attributes={"concept:name": str(i)})
+        for activity in trace:
+            t.append(Event({"concept:name": activity}))
+        log.append(t)
+    return log
+
+
+def designed_net(
+    transitions: Iterable[tuple[str, str]], entries: Iterable[str], activities: Iterable[str]
+) -> ProcessModel:
+    """The designed map as a workflow net: a place per touchpoint ("last step was T"), a
+    transition per designed move; a journey may start at an entry and end after any step
+    (stopping is drop-off, measured elsewhere, not a deviation)."""
+    _pm4py()
+    from pm4py.objects.conversion.dfg import converter
+    from pm4py.objects.conversion.dfg.variants.to_petri_net_activity_defines_place import (
+        Parameters,
+    )
+
+    acts = list(activities)
+    dfg = dict.fromkeys(transitions, 1)
+    net, im, fm = converter.apply(
+        dfg,
+        parameters={
+            Parameters.START_ACTIVITIES: {e: 1 for e in entries},
+            Parameters.END_ACTIVITIES: {a: 1 for a in acts},
+        },
+        variant=converter.Variants.VERSION_TO_PETRI_NET_ACTIVITY_DEFINES_PLACE,
+    )
+    return ProcessModel(net, im, fm)
+
+
+def replay(model: ProcessModel, traces: Sequence[Sequence[str]]) -> list[Replay]:
+    """Token-based replay of each trace on ``model`` (one call for all traces)."""
+    pm4py = _pm4py()
+    results = pm4py.conformance_diagnostics_token_based_replay(
+        _event_log(traces), model.net, model.initial_marking, model.final_marking
+    )
+    return [
+        Replay(
+            missing=int(r["missing_tokens"]),
+            consumed=int(r["consumed_tokens"]),
+            remaining=int(r["remaining_tokens"]),
+            produced=int(r["produced_tokens"]),
+            fitness=float(r["trace_fitness"]),
+        )
+        for r in results
+    ]
+
+
+def discover(variants: Iterable[tuple[Sequence[str], int]], noise_threshold: float) -> ProcessModel:
+    """Inductive miner, infrequent variant (IMf), on variants with their journey counts.
+
+    (Given a DFG, pm4py switches to IMd and ignores the noise threshold; variants keep the
+    frequencies IMf filters on, at the size of the variant table, not of the log.)
+    """
+    pm4py = _pm4py()
+    from collections import Counter
+
+    from pm4py.algo.discovery.inductive.dtypes.im_ds import IMDataStructureUVCL
+    from pm4py.algo.discovery.inductive.variants.imf import IMFUVCL
+    from pm4py.objects.process_tree.utils.generic import fold, tree_sort
+
+    counts: Counter[tuple[str, ...]] = Counter()
+    for sequence, journeys in variants:
+        counts[tuple(sequence)] += journeys
+    # What pm4py's inductive.algorithm.apply does for a variant counter; called directly
+    # because apply's `type(obj) in [UVCL]` check cannot match (UVCL is a typing alias).
+    parameters = {"noise_threshold": noise_threshold}
+    tree = IMFUVCL(parameters).apply(IMDataStructureUVCL(counts), parameters)
+    tree = fold(tree)
+    tree_sort(tree)
+    net, im, fm = pm4py.convert_to_petri_net(tree)
+    return ProcessModel(net, im, fm)
+
+
+def export(model: ProcessModel, out_dir: Path, stem: str) -> tuple[Path, Path]:
+    """Write the model as PNML and BPMN 2.0; returns both paths."""
+    pm4py = _pm4py()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    pnml = out_dir / f"{stem}.pnml"
+    bpmn = out_dir / f"{stem}.bpmn"
+    pm4py.write_pnml(model.net, model.initial_marking, model.final_marking, str(pnml))
+    graph = pm4py.convert_to_bpmn(model.net, model.initial_marking, model.final_marking)
+    # pm4py lays the diagram out with Graphviz's `dot`; without it the BPMN has no coordinates
+    pm4py.write_bpmn(graph, str(bpmn), auto_layout=shutil.which("dot") is not None)
+    return bpmn, pnml
+
+
+def _log_frame(steps: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "case:concept:name": steps["journey_id"].astype(str),
+            "concept:name": steps["touchpoint"].astype(str),
+            "time:timestamp": pd.to_datetime(steps["occurred_at"]),
+            "jm_step": steps["step"],
+        }
+    ).sort_values(["case:concept:name", "jm_step"], kind="stable")
+    return frame.drop(columns="jm_step").reset_index(drop=True)
+
+
+def reference_dfg(
+    steps: pd.DataFrame,
+) -> tuple[dict[tuple[str, str], int], dict[str, int], dict[str, int]]:
+    """pm4py's own DFG of a journey log (journey_id, step, touchpoint, occurred_at): the
+    oracle our SQL is tested against. For tests and audits, not for production volumes."""
+    pm4py = _pm4py()
+    dfg, starts, ends = pm4py.discover_dfg(_log_frame(steps))
+    return dict(dfg), dict(starts), dict(ends)
+
+
+def reference_variants(steps: pd.DataFrame) -> dict[tuple[str, ...], int]:
+    """pm4py's variants of a journey log, with their counts."""
+    pm4py = _pm4py()
+    variants = pm4py.get_variants(_log_frame(steps))
+    return {tuple(k): (v if isinstance(v, int) else len(v)) for k, v in variants.items()}
+
+
+# --- BPMN import -------------------------------------------------------------------------
+
+_CHANNEL = re.compile(r"\s*\((web|social|chat)\)\s*$", re.IGNORECASE)
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    return slug if slug and slug[0].isalpha() else f"t_{slug}"
+
+
+def _lanes(path: Path) -> list[tuple[str, set[str]]]:
+    """(lane name, ids of the flow nodes in it), in document order."""
+    ns = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+    lanes = []
+    for lane in ET.parse(path).getroot().iter(f"{ns}lane"):
+        refs = {ref.text.strip() for ref in lane.iter(f"{ns}flowNodeRef") if ref.text}
+        lanes.append((lane.get("name") or lane.get("id") or "lane", refs))
+    return lanes
+
+
+def bpmn_to_map_document(path: Path) -> dict[str, Any]:
+    """A BPMN 2.0 diagram as a journey map document.
+
+    Tasks become touchpoints (id from the name; a trailing ``(web)``, ``(social)`` or
+    ``(chat)`` sets the channel, web otherwise); lanes become stages, in document order (one
+    stage ``journey`` without lanes); sequence flows become transitions, followed through
+    gateways and intermediate events; tasks right after a start event are entries, tasks
+    right before an end event are goals.
+    """
+    pm4py = _pm4py()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            graph = pm4py.read_bpmn(str(path))
+    except Exception as exc:
+        raise MapError(f"{path}: not a readable BPMN 2.0 file: {exc}") from exc
+    from pm4py.objects.bpmn.obj import BPMN
+
+    nodes = list(graph.get_nodes())
+    tasks = [n for n in nodes if isinstance(n, BPMN.Task)]
+    if not tasks:
+        raise MapError(f"{path}: the BPMN diagram has no tasks to turn into touchpoints")
+    out: dict[Any, list[Any]] = {n: [] for n in nodes}
+    for flow in graph.get_flows():
+        out.setdefault(flow.get_source(), []).append(flow.get_target())
+
+    def next_tasks(node: Any) -> set[Any]:
+        found, stack, seen = set(), list(out.get(node, [])), set()
+        while stack:
+            n = stack.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            if isinstance(n, BPMN.Task):
+                found.add(n)
+            else:
+                stack.extend(out.get(n, []))
+        return found
+
+    def reaches_end(node: Any) -> bool:
+        stack, seen = list(out.get(node, [])), set()
+        while stack:
+            n = stack.pop()
+            if n in seen or isinstance(n, BPMN.Task):
+                continue
+            seen.add(n)
+            if isinstance(n, BPMN.EndEvent):
+                return True
+            stack.extend(out.get(n, []))
+        return False
+
+    lanes = _lanes(path)
+    stage_of_node = {ref: _slug(name) for name, refs in lanes for ref in refs}
+    ids = {}
+    touchpoints = []
+    for task in tasks:
+        name = task.get_name() or task.get_id()
+        channel = _CHANNEL.search(name)
+        label = _CHANNEL.sub("", name).strip()
+        ids[task] = _slug(label)
+        touchpoints.append(
+            {
+                "id": ids[task],
+                "label": label,
+                "stage": stage_of_node.get(task.get_id(), "journey"),
+                "channel": channel.group(1).lower() if channel else "web",
+            }
+        )
+    stages = list(dict.fromkeys(_slug(name) for name, _ in lanes)) or ["journey"]
+    starts = [n for n in nodes if isinstance(n, BPMN.StartEvent)]
+    return {
+        "name": path.stem,
+        "stages": [{"id": s} for s in stages],
+        "touchpoints": touchpoints,
+        "transitions": [
+            {"from": ids[t], "to": sorted(ids[n] for n in next_tasks(t)), "back": True}
+            for t in tasks
+            if next_tasks(t)
+        ],
+        "entries": sorted({ids[t] for s in starts for t in next_tasks(s)}),
+        "goals": sorted(ids[t] for t in tasks if reaches_end(t)),
+    }
