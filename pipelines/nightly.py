@@ -21,8 +21,8 @@ from journeymine.identity import StitchReport, stitch
 from journeymine.ingest import SourceReport, ingest_source
 from journeymine.mapping import JourneyMap, load_map
 from journeymine.mine import MiningReport, mine
-from journeymine.report import export_flags_csv
 from journeymine.pii import load_key
+from journeymine.report import export_flags_csv
 from journeymine.summary import failed_files, format_summary
 from journeymine.warehouse import connect, publish
 
@@ -127,7 +127,6 @@ class NightlyResult:
 
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
-
 
 
 @flow(name="journeymine-nightly")

@@ -18,6 +18,8 @@ from journeymine.ingest import SourceReport, ingest_source
 from journeymine.pii import HmacKey
 from journeymine.warehouse import connect
 
+pytest_plugins = ["tests.mining"]  # mined-sample fixtures, shared by tests/mine and tests/flags
+
 REPO = Path(__file__).resolve().parents[1]
 TEST_KEY = HmacKey.from_secret("test-secret-for-journeymine-tests")
 
@@ -28,6 +30,8 @@ def write_config(
     """The repository's sample configuration, pointed at ``data_dir``; returns its path."""
     raw = yaml.safe_load((REPO / "journeymine.yaml").read_text(encoding="utf-8"))
     raw["warehouse"] = str(directory / "warehouse.duckdb")
+    raw["map"] = str(REPO / raw["map"])
+    raw["outputs"] = str(directory / "out")
     for source in raw["sources"]:
         source["path"] = str(data_dir / source["path"].removeprefix("data/sample/"))
     for name, changes in (overrides or {}).items():

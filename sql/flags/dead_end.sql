@@ -1,6 +1,6 @@
 -- Flag rule dead_end: a non-goal touchpoint from which journeys almost never reach a goal
--- (goal rate below its target with 95% confidence), or that the designed map leaves with no
--- way forward to any goal.
+-- (goal rate below its target with 95% confidence, over at least $min_journeys journeys),
+-- or that the designed map leaves with no way forward to any goal.
 -- Impact: journeys through it times (its stage's goal rate - its own goal rate).
 -- Inputs: touchpoint_stats, map_touchpoints, map_targets.
 with
@@ -30,7 +30,10 @@ candidates as (
     left join stats as s on s.node = m.touchpoint
     left join stage_rates as r on r.stage = m.stage
     where not m.is_goal
-        and (s.goal_rate_high < t.dead_end_goal_rate or not m.goal_reachable)
+        and (
+            (s.goal_rate_high < t.dead_end_goal_rate and s.journeys >= $min_journeys)
+            or not m.goal_reachable
+        )
 ),
 
 final as (

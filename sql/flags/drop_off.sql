@@ -1,5 +1,6 @@
 -- Flag rule drop_off: a touchpoint whose drop-off rate is above its target with 95%
--- confidence (the Wilson interval's lower bound clears the target).
+-- confidence (the Wilson interval's lower bound clears the target), over at least
+-- $min_journeys journeys.
 -- Impact: the journeys lost beyond the target, times the goal rate of those who went on.
 -- Inputs: touchpoint_stats, map_targets.
 with
@@ -33,7 +34,7 @@ final as (
             || cast(round(100 * t.max_drop_off, 1) as varchar) || '%)' as evidence
     from stats as s
     inner join map_targets as t on t.touchpoint = s.node
-    where s.drop_off_rate_low > t.max_drop_off
+    where s.drop_off_rate_low > t.max_drop_off and s.journeys >= $min_journeys
 )
 
 select * from final

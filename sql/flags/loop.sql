@@ -1,6 +1,7 @@
 -- Flag rule loop: back-and-forth between two touchpoints (A -> B -> A) where the map does not
 -- design both directions, in more journeys than the target with 95% confidence.
--- Rate: journeys with the back-and-forth / journeys visiting both touchpoints.
+-- Rate: journeys with the back-and-forth / journeys visiting both touchpoints (at least
+-- $min_journeys of them).
 -- Impact: looping journeys times (goal rate of the other visitors - theirs).
 -- Inputs: journey_steps, int_journeys, int_node_visits, map_transitions, map_targets.
 with
@@ -98,7 +99,7 @@ final as (
             || cast(round(100 * coalesce(goal_rate_others, 0), 1) as varchar) || '% for the others'
             as evidence
     from rated
-    where rate_low > threshold
+    where rate_low > threshold and journeys >= $min_journeys
 )
 
 select * from final

@@ -1,6 +1,6 @@
 -- Flag rule undesigned_transition: a move the map does not design (including entering at a
 -- touchpoint that is not an entry), taken by more of the journeys that visited its source
--- than the target with 95% confidence.
+-- than the target with 95% confidence (at least $min_journeys journeys there).
 -- Impact: journeys taking it times (goal rate of the source's other journeys - theirs).
 -- Inputs: journey_steps, int_journeys, transitions, map_targets.
 with
@@ -83,7 +83,7 @@ final as (
             || cast(round(100 * coalesce(goal_rate_others, 0), 1) as varchar) || '% for the others'
             as evidence
     from rated
-    where share_low > coalesce(threshold, 0.02)
+    where share_low > coalesce(threshold, 0.02) and journeys >= $min_journeys
 )
 
 select * from final

@@ -1,5 +1,5 @@
 -- Flag rule unvisited_touchpoint: a designed touchpoint no journey visited, once there are at
--- least $min_journeys journeys (fewer say nothing).
+-- least $min_journeys_unvisited journeys (fewer say nothing).
 -- Inputs: map_touchpoints, touchpoint_stats, int_journeys.
 with
 visited as (
@@ -30,7 +30,7 @@ final as (
     from map_touchpoints as m
     cross join total as t
     left join visited as v on v.node = m.touchpoint
-    where v.node is null and t.journeys >= $min_journeys
+    where v.node is null and t.journeys >= $min_journeys_unvisited
 )
 
 select * from final

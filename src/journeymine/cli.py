@@ -56,7 +56,7 @@ def _cmd_validate_map(args: argparse.Namespace) -> int:
         f"{', '.join(journey_map.goals)}"
     )
     if args.print_yaml:
-        from journeymine.mapping import to_document, dump_map_document
+        from journeymine.mapping import dump_map_document, to_document
 
         print(dump_map_document(to_document(journey_map)))
     return EXIT_OK

@@ -160,6 +160,9 @@ class Mining(_Strict):
     rare_share: float = Field(
         default=0.01, ge=0, le=1, description="a designed transition under this share is rare"
     )
+    min_journeys: int = Field(
+        default=30, ge=1, description="a rate is judged only over at least this many journeys"
+    )
     min_journeys_unvisited: int = Field(
         default=100, ge=1, description="journeys needed before an unvisited touchpoint is flagged"
     )

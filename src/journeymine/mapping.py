@@ -291,7 +291,9 @@ def parse_map(raw: Any, path: Path | str, text: str = "") -> JourneyMap:
     """Validate an already-parsed map document."""
     problems = _Problems(path, text)
     if not isinstance(raw, dict):
-        raise MapError(f"{path}: expected a mapping (stages, touchpoints, …), found {type(raw).__name__}")
+        raise MapError(
+            f"{path}: expected a mapping (stages, touchpoints, …), found {type(raw).__name__}"
+        )
     try:
         spec = MapSpec.model_validate(raw)
     except ValidationError as exc:

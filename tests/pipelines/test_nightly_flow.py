@@ -48,8 +48,20 @@ def test_nightly_flow_loads_everything_and_reports_a_bad_file(
     ]
     assert "late.jsonl.gz: truncated or corrupt gzip" in result.summary()
     assert result.stitch.customers > 0
-    with connect(tmp_path / "warehouse.duckdb", read_only=True) as con:
+    assert result.mining is not None
+    assert result.mining.report.conformance.journeys > 100
+    assert [f.subject for f in result.mining.flags][:1] == ["payment"]  # the planted drop-off
+    assert (tmp_path / "out" / "flags.csv").read_text().startswith("rank,kind,subject")
+    assert (tmp_path / "out" / "discovered_journeys.bpmn").is_file()
+    # analysts read the published copy, with every table the run wrote
+    with connect(tmp_path / "warehouse-analytics.duckdb", read_only=True) as con:
         assert con.execute("select count(distinct channel) from events").fetchall() == [(3,)]
+        tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+        assert {
+            "events", "quarantine", "loads", "customers", "journeys", "journey_steps",
+            "transitions", "variants", "touchpoint_stats", "stage_funnel", "deviations",
+            "conformance", "flags", "map_touchpoints", "map_transitions",
+        } <= tables  # fmt: skip
 
     again = nightly(str(config_path))
     statuses = sorted((f.source, f.status) for r in again.sources for f in r.files)

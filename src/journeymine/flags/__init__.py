@@ -54,7 +54,10 @@ class Flag:
 
 def raise_flags(con: duckdb.DuckDBPyConnection, settings: Mining) -> list[Flag]:
     """Run every rule over the mining tables and replace table ``flags``, ranked by impact."""
-    params = {"min_journeys": settings.min_journeys_unvisited}
+    params = {
+        "min_journeys": settings.min_journeys,
+        "min_journeys_unvisited": settings.min_journeys_unvisited,
+    }
     first, *rest = RULES
     sql.create_table_as(con, "jm_flag_candidates", f"flags/{first}", params, temp=True)
     for rule in rest:

@@ -33,7 +33,8 @@ def _pm4py() -> ModuleType:
         from pm4py.util import constants
 
     constants.SHOW_PROGRESS_BAR = False  # no tqdm bars in users' logs
-    return pm4py
+    module: ModuleType = pm4py
+    return module
 
 
 @dataclass(frozen=True)
@@ -226,7 +227,11 @@ def bpmn_to_map_document(path: Path) -> dict[str, Any]:
     from pm4py.objects.bpmn.obj import BPMN
 
     nodes = list(graph.get_nodes())
-    tasks = [n for n in nodes if isinstance(n, BPMN.Task)]
+    document_order = {el.get("id"): i for i, el in enumerate(ET.parse(path).getroot().iter())}
+    tasks = sorted(
+        (n for n in nodes if isinstance(n, BPMN.Task)),
+        key=lambda n: document_order.get(n.get_id(), len(document_order)),
+    )
     if not tasks:
         raise MapError(f"{path}: the BPMN diagram has no tasks to turn into touchpoints")
     out: dict[Any, list[Any]] = {n: [] for n in nodes}

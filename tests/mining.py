@@ -1,0 +1,68 @@
+"""Mining fixtures: a hand-made event log, and mined generated samples."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from journeymine.config import Config, load_config
+from journeymine.flags import Flag, raise_flags
+from journeymine.generate import GeneratedSample, generate
+from journeymine.identity import stitch
+from journeymine.mapping import JourneyMap, load_map
+from journeymine.mine import MiningReport, mine
+from journeymine.warehouse import connect
+from tests.conftest import REPO, ingest_all, write_config
+
+SAMPLE_MAP = REPO / "data" / "sample" / "journey_map.yaml"
+
+
+def events_warehouse(journeys: dict[str, list[tuple[str, float]]]) -> duckdb.DuckDBPyConnection:
+    """An in-memory warehouse whose events are ``customer -> [(touchpoint, day), ...]``."""
+    con = connect(":memory:")
+    t0 = datetime(2026, 9, 1)
+    rows = [
+        (f"{customer}-{i}", "web", "web", t0 + timedelta(days=day), customer, tp, "page_view", 1, i)
+        for customer, steps in journeys.items()
+        for i, (tp, day) in enumerate(steps)
+    ]
+    con.executemany(
+        "insert into events (event_id, source, channel, occurred_at, customer_id, touchpoint, "
+        "event_name, load_id, record_no) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    return con
+
+
+Mined = tuple[duckdb.DuckDBPyConnection, MiningReport, list[Flag], GeneratedSample]
+
+
+def _mined(tmp: Path, events: int, stories: bool, seed: int) -> Iterator[Mined]:
+    sample = generate(tmp / "data", events, seed=seed, stories=stories)
+    config: Config = load_config(write_config(tmp, tmp / "data"))
+    con = connect(config.warehouse_path)
+    ingest_all(con, config)
+    stitch(con)
+    report = mine(con, config, load_map(SAMPLE_MAP), export_dir=tmp / "out")
+    flags = raise_flags(con, config.mining)
+    yield con, report, flags, sample
+    con.close()
+
+
+@pytest.fixture(scope="session")
+def sample_map() -> JourneyMap:
+    return load_map(SAMPLE_MAP)
+
+
+@pytest.fixture(scope="session")
+def mined_stories(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mined]:
+    yield from _mined(tmp_path_factory.mktemp("stories"), 20_000, True, 21)
+
+
+@pytest.fixture(scope="session")
+def mined_clean(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mined]:
+    yield from _mined(tmp_path_factory.mktemp("clean"), 20_000, False, 22)
