@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from journeymine.mine import pm4py_adapter
 from tests.mining import Mined
 
@@ -28,3 +30,25 @@ def test_transitions_and_variants_equal_pm4py(mined_stories: Mined) -> None:
     )
     assert our_variants == Counter(variants)
     assert len(variants) > 100  # a real test, not two trivial dicts
+
+
+def test_conforming_variants_replay_as_pm4py_would(mined_stories: Mined, sample_map) -> None:  # type: ignore[no-untyped-def]
+    """Conforming variants skip pm4py; what they are given must be what pm4py computes."""
+    con, _, _, _ = mined_stories
+    rows = con.execute(
+        "select sequence, steps, missing_tokens, consumed_tokens, remaining_tokens, "
+        "produced_tokens, fitness, conforms from variants order by journeys desc limit 300"
+    ).fetchall()
+    assert sum(1 for r in rows if r[-1]) > 50 and sum(1 for r in rows if not r[-1]) > 5
+    model = pm4py_adapter.designed_net(
+        sample_map.transitions, sample_map.entries, set(sample_map.touchpoints)
+    )
+    replays = pm4py_adapter.replay(model, [r[0].split(" > ") for r in rows])
+    for (sequence, steps, missing, consumed, remaining, produced, fitness, conforms), r in zip(
+        rows, replays, strict=True
+    ):
+        assert (missing, consumed, remaining, produced) == (
+            r.missing, r.consumed, r.remaining, r.produced,
+        ), sequence  # fmt: skip
+        assert fitness == pytest.approx(r.fitness)
+        assert (fitness == 1.0) == conforms == (steps + 2 == consumed == produced and missing == 0)
