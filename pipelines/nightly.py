@@ -100,7 +100,7 @@ class NightlyResult:
             + f"\n\ncustomers: {self.stitch.customers} stitched from {self.stitch.nodes} "
             f"identifiers ({self.stitch.events_updated} events re-pointed)"
             + self._mining_summary()
-            + f"\nanalysts' copy: {self.published}"
+            + f"\nanalysts' copy: {_shown(self.published)}"
         )
 
     def _mining_summary(self) -> str:
@@ -114,15 +114,23 @@ class NightlyResult:
             f"{_pct(c.design_coverage)}, conforming journeys {_pct(c.conforming_journey_rate)}, "
             f"token-replay fitness {_pct(c.token_replay_fitness)}",
             f"flags: {len(self.mining.flags)}, ranked by lost goal completions "
-            f"(report: {self.mining.flags_csv})",
+            f"(report: {_shown(self.mining.flags_csv)})",
         ]
         lines += [
             f"  {f.rank:>2}. {f.kind:<22} {f.subject:<28} ~{f.impact:.1f} lost  {f.evidence}"
             for f in self.mining.flags[:10]
         ]
         if self.mining.report.model is not None:
-            lines.append(f"discovered model: {self.mining.report.model.bpmn} (and .pnml)")
+            lines.append(f"discovered model: {_shown(self.mining.report.model.bpmn)} (and .pnml)")
         return "\n".join(lines)
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _pct(value: float | None) -> str:

@@ -1,0 +1,55 @@
+"""Every metric breaks down by entry channel, persona and configured attributes, and the
+breakdowns add up to the whole."""
+
+from __future__ import annotations
+
+from tests.mining import Mined
+
+
+def test_segments_partition_the_journeys(mined_stories: Mined) -> None:
+    con, report, _, _ = mined_stories
+    segments = dict(
+        con.execute(
+            "select segment, sum(journeys) from touchpoint_stats "
+            "where level = 'stage' and node = 'awareness' group by segment"
+        ).fetchall()
+    )
+    assert set(segments) == {"all", "entry_channel", "persona", "attribute:utm_source"}
+    assert len(set(segments.values())) == 1  # each breakdown adds up to all journeys
+    personas = {
+        r[0]
+        for r in con.execute(
+            "select distinct segment_value from touchpoint_stats where segment = 'persona'"
+        ).fetchall()
+    }
+    assert personas == {"returning_customer", "social_shopper", "researcher", "unassigned"}
+
+
+def test_touchpoint_counts_add_up_across_segments(mined_stories: Mined) -> None:
+    con, _, _, _ = mined_stories
+    mismatches = con.execute(
+        """
+        select a.node, a.journeys, s.journeys, a.drop_offs, s.drop_offs
+        from touchpoint_stats as a
+        join (
+            select level, node, sum(journeys) as journeys, sum(drop_offs) as drop_offs
+            from touchpoint_stats where segment = 'entry_channel' group by all
+        ) as s on s.level = a.level and s.node = a.node
+        where a.segment = 'all'
+            and (a.journeys <> s.journeys or a.drop_offs is distinct from s.drop_offs)
+        """
+    ).fetchall()
+    assert mismatches == []
+
+
+def test_funnel_and_journeys_agree(mined_stories: Mined) -> None:
+    con, report, _, _ = mined_stories
+    entered, goal_reached = con.execute(
+        "select max(journeys_entered), (select count(*) from journeys where reached_goal) "
+        "from stage_funnel where segment = 'all'"
+    ).fetchall()[0]
+    assert entered == report.conformance.journeys
+    purchase = con.execute(
+        "select journeys_reached from stage_funnel where segment = 'all' and stage = 'purchase'"
+    ).fetchall()[0][0]
+    assert purchase >= goal_reached > 0  # every purchase got at least to the purchase stage
