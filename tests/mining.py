@@ -30,6 +30,8 @@ def events_warehouse(journeys: dict[str, list[tuple[str, float]]]) -> duckdb.Duc
         for customer, steps in journeys.items()
         for i, (tp, day) in enumerate(steps)
     ]
+    if not rows:
+        return con
     con.executemany(
         "insert into events (event_id, source, channel, occurred_at, customer_id, touchpoint, "
         "event_name, load_id, record_no) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",

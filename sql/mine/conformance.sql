@@ -43,13 +43,16 @@ final as (
     select
         j.journeys,
         (select count(*) from variants) as variants,
-        m.designed_observed / m.observed as transition_fitness,
-        c.designed_transitions_observed / c.designed_transitions as design_coverage,
-        j.conforming_journeys / j.journeys as conforming_journey_rate,
+        case when m.observed > 0 then m.designed_observed / m.observed end as transition_fitness,
+        case when c.designed_transitions > 0
+            then c.designed_transitions_observed / c.designed_transitions end as design_coverage,
+        case when j.journeys > 0 then j.conforming_journeys / j.journeys end
+            as conforming_journey_rate,
         jm_wilson_low(j.conforming_journeys, j.journeys) as conforming_journey_rate_low,
         jm_wilson_high(j.conforming_journeys, j.journeys) as conforming_journey_rate_high,
-        0.5 * (1 - r.missing / r.consumed) + 0.5 * (1 - r.remaining / r.produced)
-            as token_replay_fitness,
+        case when r.consumed > 0 and r.produced > 0
+            then 0.5 * (1 - r.missing / r.consumed) + 0.5 * (1 - r.remaining / r.produced)
+        end as token_replay_fitness,
         c.designed_transitions,
         c.designed_transitions_observed
     from moves as m, coverage as c, journeys_ as j, replay as r

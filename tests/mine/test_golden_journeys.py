@@ -155,3 +155,44 @@ def test_the_graph_answers_graph_questions(golden) -> None:  # type: ignore[no-u
     assert graph.reaches("ad", {"paid"})
     assert graph.unable_to_reach({"paid"}) == set()
     assert sorted(map(sorted, graph.cycles())) == [["ad", "home"]]
+
+
+def test_an_empty_warehouse_mines_to_empty_tables(tmp_path: Path) -> None:
+    """The first night, before any export arrived: nothing to report, nothing crashes."""
+    con = events_warehouse({})
+    config = load_config(REPO / "journeymine.yaml")
+    report = mine(con, config, load_map(REPO / "data" / "sample" / "journey_map.yaml"))
+    c = report.conformance
+    assert (c.journeys, c.variants) == (0, 0)
+    assert (c.transition_fitness, c.conforming_journey_rate, c.token_replay_fitness) == (
+        None,
+        None,
+        None,
+    )
+    assert c.design_coverage == 0.0
+    assert raise_flags(con, config.mining) == []
+    assert con.execute("select count(*) from touchpoint_stats").fetchall() == [(0,)]
+
+
+def test_structural_flags(tmp_path: Path) -> None:
+    """A touchpoint the map lacks, one it has that nobody visits, and one leading nowhere."""
+    text = SMALL.replace(
+        "  - {id: paid, stage: purchase, channel: web}",
+        "  - {id: paid, stage: purchase, channel: web}\n"
+        "  - {id: faq, stage: purchase, channel: web}\n"
+        "  - {id: gift, stage: purchase, channel: web}",
+    ).replace("  - {from: cart, to: paid}", "  - {from: cart, to: [paid, faq]}")
+    (tmp_path / "map.yaml").write_text(text, encoding="utf-8")
+    journey_map = load_map(tmp_path / "map.yaml")
+    con = events_warehouse({**LOG, "c7": [("home", 0), ("cart", 0.01), ("wishlist", 0.02)]})
+    config = load_config(REPO / "journeymine.yaml")
+    mine(con, config, journey_map)
+    flags = raise_flags(con, Mining(min_journeys_unvisited=1))
+    found = {(f.kind, f.subject) for f in flags}
+    assert ("unknown_touchpoint", "wishlist") in found
+    assert ("unvisited_touchpoint", "gift") in found
+    assert ("unvisited_touchpoint", "faq") in found
+    # the map leads from faq and gift to no goal: structural dead ends, whatever the data
+    assert {("dead_end", "faq"), ("dead_end", "gift")} <= found
+    dead = next(f for f in flags if f.subject == "faq" and f.kind == "dead_end")
+    assert dead.evidence.startswith("the designed map leads from faq to no goal")
