@@ -7,7 +7,7 @@ from tests.mining import Mined
 
 
 def test_segments_partition_the_journeys(mined_stories: Mined) -> None:
-    con, report, _, _ = mined_stories
+    con, _, _, _ = mined_stories
     segments = dict(
         con.execute(
             "select segment, sum(journeys) from touchpoint_stats "
