@@ -55,6 +55,10 @@ def test_the_sample_configuration_is_valid() -> None:
             "source names must be unique; repeated: web",
         ),
         (
+            lambda r: r["sources"][0].update(encoding="utf-9"),
+            "sources[web].encoding: Value error, unknown encoding; use a Python codec name",
+        ),
+        (
             lambda r: r["sources"][0].update(formatt="csv"),
             "sources[web].formatt: Extra inputs are not permitted",
         ),

@@ -6,6 +6,7 @@ rest of the code trusts the typed objects.
 
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -114,6 +115,17 @@ class Source(_Strict):
     )
     touchpoints: list[TouchpointRule] = Field(min_length=1)
     unmatched: Literal["quarantine", "keep"] = "quarantine"
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError as exc:
+            raise ValueError(
+                "unknown encoding; use a Python codec name such as utf-8, latin-1, cp1252"
+            ) from exc
+        return value
 
     @model_validator(mode="after")
     def _fields_complete(self) -> Source:

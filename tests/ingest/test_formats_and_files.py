@@ -129,3 +129,18 @@ def test_invalid_csv_rows_are_quarantined_with_their_row_number(
         numbers = [r[0] for r in con.execute("select record_no from events").fetchall()]
         numbers += [r[0] for r in con.execute("select record_no from quarantine").fetchall()]
         assert sorted(numbers) == list(range(1, 12))
+
+
+def test_a_declared_encoding_is_decoded(
+    tmp_path: Path, sample: GeneratedSample, broken: dict[str, Path]
+) -> None:
+    data = tmp_path / "data"
+    (data / "web").mkdir(parents=True)
+    shutil.copy(broken["wrong_encoding"], data / "web" / "latin1.csv")
+    config = load_config(write_config(tmp_path, data, overrides={"web": {"encoding": "latin-1"}}))
+    with connect(config.warehouse_path) as con:
+        (load,) = ingest_source(con, config, config.source("web"), TEST_KEY).files
+        assert load.status == "loaded", load.error
+        urls = [r[0] for r in con.execute("select attributes->>'url' from events").fetchall()]
+        urls += [r[0] for r in con.execute("select raw_record from quarantine").fetchall()]
+        assert any("/vélos" in u for u in urls)

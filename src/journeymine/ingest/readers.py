@@ -13,6 +13,7 @@ so memory stays bounded whatever the file size. Gzip is detected from the file's
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Iterator
@@ -61,11 +62,9 @@ def _open(path: Path) -> pa.NativeFile:
     return pa.CompressedInputStream(raw, "gzip") if is_gzip(path) else raw
 
 
-def _check_encoding(source: Source, path: Path) -> str:
-    try:
-        return "utf8" if source.encoding.lower().replace("-", "") == "utf8" else source.encoding
-    except LookupError as exc:  # pragma: no cover - pydantic keeps this a str
-        raise IngestError(str(path), f"unknown encoding {source.encoding!r}") from exc
+def _arrow_encoding(source: Source) -> str:
+    """The source's encoding as pyarrow names it (validated in the configuration)."""
+    return "utf8" if codecs.lookup(source.encoding).name == "utf-8" else source.encoding
 
 
 def read(path: Path, source: Source) -> Reading:
@@ -146,7 +145,7 @@ def _missing_columns(path: Path, source: Source, present: list[str]) -> None:
 
 
 def _read_csv(path: Path, source: Source) -> Reading:
-    encoding = _check_encoding(source, path)
+    encoding = _arrow_encoding(source)
     header = _csv_header(path, source, encoding)
     _missing_columns(path, source, header)
     needed = source.columns()
@@ -196,7 +195,7 @@ def _read_csv(path: Path, source: Source) -> Reading:
 
 
 def _read_lines(path: Path, source: Source) -> Reading:
-    encoding = _check_encoding(source, path)
+    encoding = _arrow_encoding(source)
     reading = Reading(batches=iter(()), kind="lines")
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
