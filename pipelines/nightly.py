@@ -62,20 +62,29 @@ def stitch_task(config: Config) -> StitchReport:
         return stitch(con)
 
 
+@task(name="mine-journeys", **_WRITER)
+def mine_task(config: Config, journey_map: JourneyMap) -> MiningReport:
+    with connect(config.warehouse_path) as con:
+        return mine(con, config, journey_map, export_dir=config.outputs_path)
+
+
+@task(name="raise-flags", **_WRITER)
+def flag_task(config: Config) -> tuple[Flag, ...]:
+    with connect(config.warehouse_path) as con:
+        return tuple(raise_flags(con, config.mining))
+
+
+@task(name="export-drop-off-report", **_WRITER)
+def report_task(config: Config) -> Path:
+    with connect(config.warehouse_path) as con:
+        return export_flags_csv(con, config.outputs_path / "flags.csv")
+
+
 @dataclass(frozen=True)
 class MiningOutcome:
     report: MiningReport
     flags: tuple[Flag, ...]
     flags_csv: Path
-
-
-@task(name="mine-journeys", **_WRITER)
-def mine_task(config: Config, journey_map: JourneyMap) -> MiningOutcome:
-    with connect(config.warehouse_path) as con:
-        report = mine(con, config, journey_map, export_dir=config.outputs_path)
-        flags = raise_flags(con, config.mining)
-        csv = export_flags_csv(con, config.outputs_path / "flags.csv")
-    return MiningOutcome(report, tuple(flags), csv)
 
 
 @task(name="publish-warehouse", **_WRITER)
@@ -147,7 +156,10 @@ def nightly(config_path: str = "journeymine.yaml") -> NightlyResult:
     logger.info("warehouse %s, %d source(s)", config.warehouse_path, len(config.sources))
     reports = tuple(ingest_source_task(config, s.name) for s in config.sources)
     stitched = stitch_task(config)
-    mined = mine_task(config, journey_map) if journey_map else None
+    mined = None
+    if journey_map is not None:
+        report = mine_task(config, journey_map)
+        mined = MiningOutcome(report, flag_task(config), report_task(config))
     result = NightlyResult(reports, stitched, mined, publish_task(config))
     for line in result.summary().splitlines():
         logger.info(line)
