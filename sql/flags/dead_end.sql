@@ -57,10 +57,8 @@ final as (
         || coalesce(
             cast(goal_journeys as varchar) || ' of ' || cast(journeys as varchar)
             || ' journeys through ' || touchpoint || ' reached a goal afterwards ('
-            || cast(round(100 * goal_rate, 1) as varchar) || '%, 95% CI '
-            || cast(round(100 * goal_rate_low, 1) as varchar) || '-'
-            || cast(round(100 * goal_rate_high, 1) as varchar) || '%; its stage: '
-            || cast(round(100 * stage_goal_rate, 1) as varchar) || '%)',
+            || jm_pct_ci(goal_rate, goal_rate_low, goal_rate_high) || '; its stage: '
+            || jm_pct(stage_goal_rate) || ')',
             'no journey visited it') as evidence
     from candidates
 )

@@ -28,10 +28,8 @@ final as (
             as impact,
         cast(s.drop_offs as varchar) || ' of ' || cast(s.journeys as varchar)
             || ' journeys reaching ' || s.node || ' never went on as designed ('
-            || cast(round(100 * s.drop_off_rate, 1) as varchar) || '%, 95% CI '
-            || cast(round(100 * s.drop_off_rate_low, 1) as varchar) || '-'
-            || cast(round(100 * s.drop_off_rate_high, 1) as varchar) || '%; target at most '
-            || cast(round(100 * t.max_drop_off, 1) as varchar) || '%)' as evidence
+            || jm_pct_ci(s.drop_off_rate, s.drop_off_rate_low, s.drop_off_rate_high)
+            || '; target at most ' || jm_pct(t.max_drop_off) || ')' as evidence
     from stats as s
     inner join map_targets as t on t.touchpoint = s.node
     where s.drop_off_rate_low > t.max_drop_off and s.journeys >= $min_journeys

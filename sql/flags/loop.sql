@@ -91,12 +91,10 @@ final as (
             as impact,
         cast(looped as varchar) || ' of ' || cast(journeys as varchar) || ' journeys visiting '
             || touchpoint_a || ' and ' || touchpoint_b || ' went back and forth between them ('
-            || cast(round(100 * rate, 1) as varchar) || '%, 95% CI '
-            || cast(round(100 * rate_low, 1) as varchar) || '-'
-            || cast(round(100 * rate_high, 1) as varchar) || '%; target at most '
-            || cast(round(100 * threshold, 1) as varchar) || '%); goal rate '
-            || cast(round(100 * coalesce(goal_rate_looped, 0), 1) as varchar) || '% vs '
-            || cast(round(100 * coalesce(goal_rate_others, 0), 1) as varchar) || '% for the others'
+            || jm_pct_ci(rate, rate_low, rate_high) || '; target at most '
+            || jm_pct(threshold) || '); goal rate '
+            || jm_pct(coalesce(goal_rate_looped, 0)) || ' vs '
+            || jm_pct(coalesce(goal_rate_others, 0)) || ' for the others'
             as evidence
     from rated
     where rate_low > threshold and journeys >= $min_journeys

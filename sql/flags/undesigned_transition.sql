@@ -76,11 +76,9 @@ final as (
         took * greatest(coalesce(goal_rate_others, 0) - coalesce(goal_rate_took, 0), 0) as impact,
         cast(took as varchar) || ' of ' || cast(journeys as varchar) || ' journeys at '
             || from_touchpoint || ' went to ' || to_touchpoint || ', which the map does not design ('
-            || cast(round(100 * share, 1) as varchar) || '%, 95% CI '
-            || cast(round(100 * share_low, 1) as varchar) || '-'
-            || cast(round(100 * share_high, 1) as varchar) || '%); goal rate '
-            || cast(round(100 * coalesce(goal_rate_took, 0), 1) as varchar) || '% vs '
-            || cast(round(100 * coalesce(goal_rate_others, 0), 1) as varchar) || '% for the others'
+            || jm_pct_ci(share, share_low, share_high) || '); goal rate '
+            || jm_pct(coalesce(goal_rate_took, 0)) || ' vs '
+            || jm_pct(coalesce(goal_rate_others, 0)) || ' for the others'
             as evidence
     from rated
     where share_low > coalesce(threshold, 0.02) and journeys >= $min_journeys

@@ -98,6 +98,13 @@ create or replace temp macro jm_wilson_high(k, n) as
         / (1 + 1.96 * 1.96 / n)
     end;
 
+-- A share as text for evidence sentences: 0.1234 -> '12.3%'.
+create or replace temp macro jm_pct(x) as cast(round(100 * x, 1) as varchar) || '%';
+
+-- A share with its interval: '52.7%, 95% CI 47.7-57.6%'.
+create or replace temp macro jm_pct_ci(x, low, high) as
+    jm_pct(x) || ', 95% CI ' || cast(round(100 * low, 1) as varchar) || '-' || jm_pct(high);
+
 -- Also DuckDB-flavoured, used in place because aggregates cannot hide behind a macro here:
 -- string_agg(x, sep order by y) (journeys/int_journeys.sql; Spark: concat_ws over a sorted
 -- collect_list) and percentile_cont(p) within group (order by x) (Spark 3.3+ has the same).
