@@ -12,7 +12,7 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format sample clean
+.PHONY: help install run test format sample clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -29,14 +29,11 @@ $(STAMP): pyproject.toml
 run: install ## run the nightly flow once on data/sample (CONFIG=... for your own)
 	$(BIN)/journeymine run --config $(CONFIG)
 
-test: install ## lint and run the test suite
-	$(BIN)/ruff check src pipelines tests
-	$(BIN)/python -m pytest
-
-lint: install ## ruff (lint and format check) and strict mypy on src/
+test: install ## lint, type-check and run the test suite
 	$(BIN)/ruff check src pipelines tests
 	$(BIN)/ruff format --check src pipelines tests
 	$(BIN)/mypy
+	$(BIN)/python -m pytest
 
 format: install ## format the code with ruff
 	$(BIN)/ruff format src pipelines tests
