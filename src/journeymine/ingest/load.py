@@ -9,6 +9,7 @@ was loaded before is skipped. A file that cannot be read leaves no rows behind, 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +26,9 @@ from journeymine.ingest import readers
 from journeymine.pii import HmacKey
 
 Status = Literal["loaded", "failed", "skipped"]
+
+log = logging.getLogger("journeymine.ingest")
+PROGRESS_EVERY = 1_000_000  # rows between progress lines on a large file
 
 _TIMESTAMP_HELP = {
     "iso8601": "ISO 8601 such as 2026-03-01T10:00:00+01:00; times without an offset are read "
@@ -133,10 +137,15 @@ def _stage_input(con: duckdb.DuckDBPyConnection, path: Path, source: Source) -> 
             "attr_paths": [_json_path(a) for a in source.attributes],
         }
     insert = f"insert into jm_stg_input {sql.load(model)}"
+    rows, next_report = 0, PROGRESS_EVERY
     for batch in reading.batches:
         con.register("jm_batch", batch)
         sql.execute(con, insert, params)
         con.unregister("jm_batch")
+        rows += batch.num_rows
+        if rows >= next_report:
+            log.info("%s: %s rows read so far", path.name, f"{rows:,}")
+            next_report += PROGRESS_EVERY
     _number_records(con, reading.invalid)
 
 
