@@ -24,11 +24,13 @@ from journeymine.config import FIELDS, IDENTIFIER_FIELDS, PII_FIELDS, Source
 from journeymine.errors import IngestError
 from journeymine.ingest import readers
 from journeymine.pii import HmacKey
+from journeymine.tables import replace_table
 
 Status = Literal["loaded", "failed", "skipped"]
 
 log = logging.getLogger("journeymine.ingest")
 PROGRESS_EVERY = 1_000_000  # rows between progress lines on a large file
+CHUNK_ROWS = 1_000_000  # records validated and loaded at a time: bounds memory on big files
 
 _TIMESTAMP_HELP = {
     "iso8601": "ISO 8601 such as 2026-03-01T10:00:00+01:00; times without an offset are read "
@@ -37,7 +39,14 @@ _TIMESTAMP_HELP = {
     "epoch_ms": "milliseconds since 1970-01-01 UTC",
 }
 
-_STAGE_TABLES = ("jm_stg_input", "jm_stg_validated", "jm_stg_new", "jm_rules", "jm_invalid_adj")
+_STAGE_TABLES = (
+    "jm_stg_input",
+    "jm_stg_validated",
+    "jm_stg_new",
+    "jm_rules",
+    "jm_invalid_adj",
+    "jm_invalid_rows",
+)
 
 
 @dataclass(frozen=True)
@@ -105,81 +114,130 @@ def source_params(source: Source, key: HmacKey) -> dict[str, Any]:
 
 
 def _rules_table(con: duckdb.DuckDBPyConnection, source: Source) -> None:
-    rules = pa.table(
+    rules = source.touchpoints
+    table = pa.table(
         {
-            "rule_no": pa.array(range(1, len(source.touchpoints) + 1), pa.int64()),
-            "touchpoint": pa.array([r.touchpoint for r in source.touchpoints], pa.string()),
-            "event_name": pa.array([r.event_name for r in source.touchpoints], pa.string()),
-            "url_path": pa.array([r.url_path for r in source.touchpoints], pa.string()),
-            "intent": pa.array([r.intent for r in source.touchpoints], pa.string()),
-            "interaction": pa.array([r.interaction for r in source.touchpoints], pa.string()),
+            "rule_no": pa.array(range(1, len(rules) + 1), pa.int64()),
+            "touchpoint": pa.array([r.touchpoint for r in rules], pa.string()),
+            "event_name": pa.array([r.event_name for r in rules], pa.string()),
+            "url_path": pa.array([r.url_path for r in rules], pa.string()),
+            "intent": pa.array([r.intent for r in rules], pa.string()),
+            "interaction": pa.array([r.interaction for r in rules], pa.string()),
         }
     )
-    con.register("jm_rules_arrow", rules)
-    con.execute("create or replace temp table jm_rules as select * from jm_rules_arrow")
-    con.unregister("jm_rules_arrow")
+    replace_table(con, "jm_rules", table, temp=True)
 
 
-def _stage_input(con: duckdb.DuckDBPyConnection, path: Path, source: Source) -> None:
-    """Read the file into temp table jm_stg_input, one row per record, numbered."""
-    reading = readers.read(path, source)
+@dataclass
+class _Tally:
+    read: int = 0
+    rejected: int = 0
+    loaded: int = 0
+
+
+def _input_model(reading: readers.Reading, source: Source) -> tuple[str, dict[str, Any]]:
+    if reading.kind == "tabular":
+        return f"insert into jm_stg_input {sql.load('ingest/input_tabular')}", {}
+    paths = [_json_path(source.fields[f]) if f in source.fields else _NEVER for f in FIELDS]
+    return f"insert into jm_stg_input {sql.load('ingest/input_jsonl')}", {
+        "field_paths": paths,
+        "attr_paths": [_json_path(a) for a in source.attributes],
+    }
+
+
+def _new_stage(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "create or replace temp table jm_stg_input (seq bigint, record_no bigint, raw varchar, "
         "parse_error varchar, fields varchar[], attr_values varchar[])"
     )
-    model = "ingest/input_jsonl" if reading.kind == "lines" else "ingest/input_tabular"
-    params: dict[str, Any] = {}
-    if reading.kind == "lines":
-        params = {
-            "field_paths": [
-                _json_path(source.fields[f]) if f in source.fields else _NEVER for f in FIELDS
-            ],
-            "attr_paths": [_json_path(a) for a in source.attributes],
-        }
-    insert = f"insert into jm_stg_input {sql.load(model)}"
-    rows, next_report = 0, PROGRESS_EVERY
+
+
+def _load_in_chunks(
+    con: duckdb.DuckDBPyConnection, path: Path, source: Source, params: dict[str, Any]
+) -> _Tally:
+    """Read, validate and load the file chunk by chunk (about CHUNK_ROWS records each), so
+    memory is bounded by a chunk, not the file. The caller's transaction spans all chunks."""
+    reading = readers.read(path, source)
+    insert, input_params = _input_model(reading, source)
+    tally = _Tally()
+    invalid_seen = 0
+    staged, next_report = 0, PROGRESS_EVERY
+    _new_stage(con)
     for batch in reading.batches:
         con.register("jm_batch", batch)
-        sql.execute(con, insert, params)
+        sql.execute(con, insert, input_params)
         con.unregister("jm_batch")
-        rows += batch.num_rows
-        if rows >= next_report:
-            log.info("%s: %s rows read so far", path.name, f"{rows:,}")
+        staged += batch.num_rows
+        if tally.read + staged >= next_report:
+            log.info("%s: %s rows read so far", path.name, f"{tally.read + staged:,}")
             next_report += PROGRESS_EVERY
-    _number_records(con, reading.invalid)
+        if staged >= CHUNK_ROWS:
+            invalid_seen = _load_chunk(con, reading.invalid, invalid_seen, params, tally)
+            staged = 0
+    _load_chunk(con, reading.invalid, invalid_seen, params, tally)
+    return tally
 
 
-def _number_records(con: duckdb.DuckDBPyConnection, invalid: list[readers.InvalidRecord]) -> None:
-    """Give parsed rows their record number, around the rows the parser rejected."""
+def _load_chunk(
+    con: duckdb.DuckDBPyConnection,
+    invalid: list[readers.InvalidRecord],
+    invalid_seen: int,
+    params: dict[str, Any],
+    tally: _Tally,
+) -> int:
+    """Number, validate and load what is staged; returns how many invalid records are done."""
+    _number_records(con, invalid, invalid_seen)
+    sql.create_table_as(con, "jm_stg_validated", "ingest/int_records", params, temp=True)
+    sql.create_table_as(con, "jm_stg_new", "ingest/int_new_events", params, temp=True)
+    read, rejected = con.execute(
+        "select count(*), count(reason_code) from jm_stg_validated"
+    ).fetchall()[0]
+    loaded = con.execute("select count(*) from jm_stg_new").fetchall()[0][0]
+    sql.run(con, "ingest/load_quarantine", params)
+    sql.run(con, "ingest/load_events", params)
+    sql.run(con, "ingest/load_identity_edges")
+    tally.read += read
+    tally.rejected += rejected
+    tally.loaded += loaded
+    _new_stage(con)
+    return len(invalid)
+
+
+def _number_records(
+    con: duckdb.DuckDBPyConnection, invalid: list[readers.InvalidRecord], invalid_seen: int
+) -> None:
+    """Give the staged parsed rows their record number, around the rows the parser rejected,
+    and stage the rejected rows found since the last chunk.
+
+    The i-th parsed row is row i + |{j : numbers[j] - j <= i}| (numbers sorted, j from 0). A
+    rejected row further on never changes an earlier row's number, so the rejected rows
+    found so far are enough for every row staged so far.
+    """
     numbers = sorted(r.record_no for r in invalid if r.record_no is not None)
     if not numbers:
-        con.execute("update jm_stg_input set record_no = seq")
+        con.execute("update jm_stg_input set record_no = seq where seq is not null")
     else:
-        # the i-th parsed row is row i + |{j : numbers[j] - j <= i}| (numbers sorted, j from 0)
         adj = pa.table({"v": pa.array([n - j for j, n in enumerate(numbers)], pa.int64())})
-        con.register("jm_invalid_adj_arrow", adj)
-        con.execute(
-            "create or replace temp table jm_invalid_adj as select * from jm_invalid_adj_arrow"
-        )
-        con.unregister("jm_invalid_adj_arrow")
+        replace_table(con, "jm_invalid_adj", adj, temp=True)
         con.execute(
             "update jm_stg_input set record_no = seq + "
-            "(select count(*) from jm_invalid_adj as a where a.v <= jm_stg_input.seq)"
+            "(select count(*) from jm_invalid_adj as a where a.v <= jm_stg_input.seq) "
+            "where seq is not null"
         )
-    if invalid:
+    new = invalid[invalid_seen:]
+    if new:
         rows = pa.table(
             {
-                "record_no": pa.array([r.record_no for r in invalid], pa.int64()),
-                "raw": pa.array([r.text for r in invalid], pa.string()),
-                "parse_error": pa.array([r.reason for r in invalid], pa.string()),
+                "record_no": pa.array([r.record_no for r in new], pa.int64()),
+                "raw": pa.array([r.text for r in new], pa.string()),
+                "parse_error": pa.array([r.reason for r in new], pa.string()),
             }
         )
-        con.register("jm_invalid_arrow", rows)
+        replace_table(con, "jm_invalid_rows", rows, temp=True)
         con.execute(
             "insert into jm_stg_input (record_no, raw, parse_error) "
-            "select record_no, raw, parse_error from jm_invalid_arrow"
+            "select record_no, raw, parse_error from jm_invalid_rows"
         )
-        con.unregister("jm_invalid_arrow")
 
 
 def _next_load_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -239,27 +297,18 @@ def load_file(
     con.execute("begin transaction")
     try:
         load_id = _next_load_id(con)
-        _rules_table(con, source)
-        _stage_input(con, path, source)
-        sql.create_table_as(con, "jm_stg_validated", "ingest/int_records", params, temp=True)
-        sql.create_table_as(con, "jm_stg_new", "ingest/int_new_events", params, temp=True)
-        read, rejected = con.execute(
-            "select count(*), count(reason_code) from jm_stg_validated"
-        ).fetchall()[0]
-        loaded = con.execute("select count(*) from jm_stg_new").fetchall()[0][0]
         params |= {"load_id": load_id, "file": name, "now": started}
-        sql.run(con, "ingest/load_quarantine", params)
-        sql.run(con, "ingest/load_events", params)
-        sql.run(con, "ingest/load_identity_edges")
+        _rules_table(con, source)
+        tally = _load_in_chunks(con, path, source, params)
         result = FileLoad(
             source=source.name,
             file=name,
             sha256=digest,
             status="loaded",
-            rows_read=read,
-            rows_loaded=loaded,
-            rows_rejected=rejected,
-            rows_duplicate=read - rejected - loaded,
+            rows_read=tally.read,
+            rows_loaded=tally.loaded,
+            rows_rejected=tally.rejected,
+            rows_duplicate=tally.read - tally.rejected - tally.loaded,
             load_id=load_id,
         )
         _insert_load(con, result, size, started)
@@ -293,7 +342,12 @@ def _record_failure(
 
 
 def _drop_stage(con: duckdb.DuckDBPyConnection) -> None:
-    for view in ("jm_batch", "jm_rules_arrow", "jm_invalid_adj_arrow", "jm_invalid_arrow"):
+    for view in (
+        "jm_batch",
+        "jm_arrow_jm_rules",
+        "jm_arrow_jm_invalid_adj",
+        "jm_arrow_jm_invalid_rows",
+    ):
         con.unregister(view)  # no-op when not registered
     for table in _STAGE_TABLES:
         con.execute(f"drop table if exists {table}")
