@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -25,6 +26,10 @@ from journeymine.pii import load_key
 from journeymine.report import export_flags_csv
 from journeymine.summary import failed_files, format_summary
 from journeymine.warehouse import connect, publish
+
+
+def _open(config: Config) -> duckdb.DuckDBPyConnection:
+    return connect(config.warehouse_path, memory_limit=config.memory_limit)
 
 
 def _retry_if_locked(task: Any, task_run: Any, state: Any) -> bool:
@@ -52,31 +57,31 @@ def ingest_source_task(config: Config, source_name: str) -> SourceReport:
     key = load_key(
         config.pii.secret_env, allow_development_secret=config.pii.allow_development_secret
     )
-    with connect(config.warehouse_path) as con:
+    with _open(config) as con:
         return ingest_source(con, config, config.source(source_name), key)
 
 
 @task(name="stitch-identities", **_WRITER)
 def stitch_task(config: Config) -> StitchReport:
-    with connect(config.warehouse_path) as con:
+    with _open(config) as con:
         return stitch(con)
 
 
 @task(name="mine-journeys", **_WRITER)
 def mine_task(config: Config, journey_map: JourneyMap) -> MiningReport:
-    with connect(config.warehouse_path) as con:
+    with _open(config) as con:
         return mine(con, config, journey_map, export_dir=config.outputs_path)
 
 
 @task(name="raise-flags", **_WRITER)
 def flag_task(config: Config) -> tuple[Flag, ...]:
-    with connect(config.warehouse_path) as con:
+    with _open(config) as con:
         return tuple(raise_flags(con, config.mining))
 
 
 @task(name="export-drop-off-report", **_WRITER)
 def report_task(config: Config) -> Path:
-    with connect(config.warehouse_path) as con:
+    with _open(config) as con:
         return export_flags_csv(con, config.outputs_path / "flags.csv")
 
 
@@ -89,7 +94,7 @@ class MiningOutcome:
 
 @task(name="publish-warehouse", **_WRITER)
 def publish_task(config: Config) -> Path:
-    return publish(config.warehouse_path)
+    return publish(config.warehouse_path, memory_limit=config.memory_limit)
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,10 @@ def test_the_sample_configuration_is_valid() -> None:
             "sources[web].encoding: Value error, unknown encoding; use a Python codec name",
         ),
         (
+            lambda r: r.update(memory_limit="lots"),
+            "memory_limit: String should match pattern",
+        ),
+        (
             lambda r: r["sources"][0].update(formatt="csv"),
             "sources[web].formatt: Extra inputs are not permitted",
         ),

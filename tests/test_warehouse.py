@@ -56,3 +56,12 @@ def test_analysts_keep_reading_while_the_warehouse_is_republished(tmp_path: Path
         assert fresh.execute("select count(*) from t").fetchall() == [(2,)]
     # nothing left behind but the two files
     assert sorted(p.name for p in tmp_path.iterdir()) == ["w-analytics.duckdb", "w.duckdb"]
+
+
+def test_duckdb_memory_is_limited(tmp_path: Path) -> None:
+    with connect(tmp_path / "w.duckdb", memory_limit="1GB") as con:
+        limit = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+        assert limit in {"953.6 MiB", "1.0 GiB", "1000.0 MiB"}
+    with connect(tmp_path / "w.duckdb") as con:  # default: half the machine's memory
+        limit = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+        assert limit.endswith("GiB") or limit.endswith("MiB")

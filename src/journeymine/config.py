@@ -184,6 +184,11 @@ class Config(_Strict):
     """A validated ``journeymine.yaml``; relative paths are resolved against its folder."""
 
     warehouse: Path = Path("data/warehouse/journeymine.duckdb")
+    memory_limit: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="DuckDB's memory limit, such as 8GB (default: half the machine's memory)",
+    )
     map: Path | None = Field(default=None, description="the designed journey map (YAML or BPMN)")
     outputs: Path = Field(default=Path("out"), description="folder for exported models")
     pii: Pii = Pii()
