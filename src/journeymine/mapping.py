@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from journeymine.config import Channel, load_yaml
-from journeymine.errors import MapError
+from journeymine.errors import ConfigError, MapError
 from journeymine.yamlpos import key_lines, line_of
 
 _ID = r"^[a-z][a-z0-9_]*$"
@@ -317,7 +317,7 @@ def load_map(path: Path | str) -> JourneyMap:
     text = p.read_text(encoding="utf-8") if p.is_file() else ""
     try:
         raw = load_yaml(p)
-    except Exception as exc:  # ConfigError from the shared reader: re-raise as a map error
+    except ConfigError as exc:  # the shared YAML reader speaks of configuration
         raise MapError(str(exc)) from exc
     return parse_map(raw, p, text)
 

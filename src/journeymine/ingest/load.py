@@ -342,12 +342,6 @@ def _record_failure(
 
 
 def _drop_stage(con: duckdb.DuckDBPyConnection) -> None:
-    for view in (
-        "jm_batch",
-        "jm_arrow_jm_rules",
-        "jm_arrow_jm_invalid_adj",
-        "jm_arrow_jm_invalid_rows",
-    ):
-        con.unregister(view)  # no-op when not registered
+    con.unregister("jm_batch")  # left registered when a batch failed; no-op otherwise
     for table in _STAGE_TABLES:
         con.execute(f"drop table if exists {table}")
