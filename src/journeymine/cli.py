@@ -14,6 +14,13 @@ EXIT_OK, EXIT_FAILED_FILES, EXIT_ERROR = 0, 1, 2
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    # check configuration and map first: a typo is reported at once, before Prefect starts
+    from journeymine.config import load_config
+    from journeymine.mapping import load_map
+
+    config = load_config(args.config)
+    if config.map_path is not None:
+        load_map(config.map_path)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from pipelines.nightly import run  # imported late: Prefect is slow to import
 

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from journeymine.errors import ConfigError
+from journeymine.yamlpos import key_lines, line_of
 
 Channel = Literal["web", "social", "chat"]
 Format = Literal["csv", "jsonl", "parquet"]
@@ -249,13 +250,19 @@ def _key_path(raw: Any, loc: tuple[int | str, ...]) -> str:
     return ".".join(parts) or "(top level)"
 
 
-def format_validation_error(path: Path | str, raw: Any, exc: ValidationError) -> str:
+def format_validation_error(
+    path: Path | str, raw: Any, exc: ValidationError, text: str = ""
+) -> str:
+    """Each problem with its line (when the YAML text is given), key path and found value."""
+    positions = key_lines(text)
     lines = [f"{path}: invalid configuration ({exc.error_count()} problem(s))"]
     for err in exc.errors():
         loc = tuple(x for x in err["loc"] if not str(x).startswith("function-after"))
         found = err.get("input")
         shown = "" if isinstance(found, dict | list) else f" (found {found!r})"
-        lines.append(f"  {_key_path(raw, loc)}: {err['msg']}{shown}")
+        line = line_of(positions, tuple(x for x in loc if x != "[key]"))
+        where = f"line {line}, " if line else ""
+        lines.append(f"  {where}{_key_path(raw, loc)}: {err['msg']}{shown}")
     return "\n".join(lines)
 
 
@@ -282,4 +289,5 @@ def load_config(path: Path | str) -> Config:
     try:
         return Config.model_validate({**raw, "base_dir": p.resolve().parent})
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(p, raw, exc)) from exc
+        text = p.read_text(encoding="utf-8")
+        raise ConfigError(format_validation_error(p, raw, exc, text)) from exc
