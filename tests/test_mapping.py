@@ -176,3 +176,11 @@ def test_validate_map_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]
         load_map(_write(tmp_path, yaml.safe_dump(printed))).transitions
         == load_map(REPO / "tests" / "fixtures" / "small_journey.bpmn").transitions
     )
+
+
+def test_a_persona_attribute_needs_its_value(tmp_path: Path) -> None:
+    text = SMALL + "personas:\n  - {id: insta, attribute: utm_source}\n"
+    with pytest.raises(
+        MapError, match=r"line 17, personas\[0\]: Value error, attribute and equals"
+    ):
+        load_map(_write(tmp_path, text))

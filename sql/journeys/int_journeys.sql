@@ -1,5 +1,5 @@
 -- grain: one row per journey (before replay fitness is known)
--- Inputs: journey_steps, map_touchpoints, map_transitions, map_personas.
+-- Inputs: journey_steps, events, map_touchpoints, map_transitions, map_personas.
 with
 steps as (
     select * from journey_steps
@@ -60,6 +60,16 @@ persona_matches as (
             or exists (
                 select 1 from steps as s
                 where s.journey_id = j.journey_id and s.touchpoint = p.visits
+            )
+        )
+        and (
+            p.attribute is null
+            or exists (
+                select 1
+                from steps as s
+                inner join events as e on e.source = s.source and e.event_id = s.event_id
+                where s.journey_id = j.journey_id
+                    and jm_json_get(e.attributes, p.attribute) = p.equals
             )
         )
 ),

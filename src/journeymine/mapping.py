@@ -14,7 +14,7 @@ from typing import Any
 
 import networkx as nx
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from journeymine.config import Channel, load_yaml
 from journeymine.errors import ConfigError, MapError
@@ -56,6 +56,17 @@ class PersonaSpec(_Strict):
     entry_touchpoint: str | None = None
     visits: str | None = Field(default=None, description="a touchpoint the journey visits")
     returning: bool | None = Field(default=None, description="the customer had a journey before")
+    attribute: str | None = Field(default=None, description="an event attribute, with equals")
+    equals: str | None = None
+
+    @model_validator(mode="after")
+    def _attribute_pair(self) -> PersonaSpec:
+        if (self.attribute is None) != (self.equals is None):
+            raise ValueError(
+                "attribute and equals go together: the journey has an event whose "
+                "attribute equals the value"
+            )
+        return self
 
 
 class TargetSpec(_Strict):

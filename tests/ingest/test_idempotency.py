@@ -8,8 +8,9 @@ from pathlib import Path
 from journeymine.config import load_config
 from journeymine.generate import GeneratedSample
 from journeymine.identity import stitch
+from journeymine.ingest import ingest_source
 from journeymine.warehouse import connect
-from tests.conftest import ingest_all, write_config
+from tests.conftest import TEST_KEY, ingest_all, write_config
 
 SNAPSHOT = """
 select
@@ -69,3 +70,34 @@ def test_a_new_file_adds_only_its_new_rows(tmp_path: Path, sample: GeneratedSamp
         assert day2.rows_duplicate >= first.files[0].rows_loaded
         events_2 = con.execute("select count(*) from events").fetchall()[0][0]
         assert events_2 - events_1 == day2.rows_loaded
+
+
+def test_a_source_without_event_ids_deduplicates_by_payload_hash(tmp_path: Path) -> None:
+    data = tmp_path / "data" / "web"
+    data.mkdir(parents=True)
+    header = "collector_tstamp,event_name,page_url,domain_userid"
+    row = "2026-09-01T10:00:00Z,page_view,https://b.example/,ckA"
+    other = "2026-09-01T10:05:00Z,page_view,https://b.example/bikes,ckA"
+    (data / "day1.csv").write_text(f"{header}\n{row}\n{row}\n{other}\n", encoding="utf-8")
+    fields = {
+        "occurred_at": "collector_tstamp",
+        "event_name": "event_name",
+        "url": "page_url",
+        "cookie_id": "domain_userid",
+    }
+    config = load_config(
+        write_config(
+            tmp_path,
+            tmp_path / "data",
+            overrides={"web": {"fields": fields, "attributes": [], "click_id_url_param": None}},
+        )
+    )
+    with connect(config.warehouse_path) as con:
+        (day1,) = ingest_source(con, config, config.source("web"), TEST_KEY).files
+        assert (day1.rows_read, day1.rows_loaded, day1.rows_duplicate) == (3, 2, 1)
+        # the same event re-delivered in another file is a duplicate too
+        (data / "day2.csv").write_text(f"{header}\n{other}\n", encoding="utf-8")
+        day2 = ingest_source(con, config, config.source("web"), TEST_KEY).files[1]
+        assert (day2.rows_read, day2.rows_loaded, day2.rows_duplicate) == (1, 0, 1)
+        ids = [r[0] for r in con.execute("select event_id from events").fetchall()]
+        assert len(ids) == 2 and all(i.startswith("sha256:") for i in ids)

@@ -22,7 +22,21 @@ def test_segments_partition_the_journeys(mined_stories: Mined) -> None:
             "select distinct segment_value from touchpoint_stats where segment = 'persona'"
         ).fetchall()
     }
-    assert personas == {"returning_customer", "social_shopper", "researcher", "unassigned"}
+    assert personas == {
+        "returning_customer", "instagram_shopper", "social_shopper", "researcher", "unassigned",
+    }  # fmt: skip
+    # instagram_shopper: a journey with an event whose utm_source is instagram
+    wrong = con.execute(
+        """
+        select count(*) from journeys as j
+        where j.persona = 'instagram_shopper' and not exists (
+            select 1 from journey_steps as s
+            join events as e on e.source = s.source and e.event_id = s.event_id
+            where s.journey_id = j.journey_id and e.attributes->>'utm_source' = 'instagram'
+        )
+        """
+    ).fetchall()
+    assert wrong == [(0,)]
 
 
 def test_touchpoint_counts_add_up_across_segments(mined_stories: Mined) -> None:

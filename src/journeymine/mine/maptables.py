@@ -79,6 +79,8 @@ def write_map_tables(con: duckdb.DuckDBPyConnection, journey_map: JourneyMap) ->
                 "entry_touchpoint": pa.array([p.entry_touchpoint for p in personas], pa.string()),
                 "visits": pa.array([p.visits for p in personas], pa.string()),
                 "returning": pa.array([p.returning for p in personas], pa.bool_()),
+                "attribute": pa.array([p.attribute for p in personas], pa.string()),
+                "equals": pa.array([p.equals for p in personas], pa.string()),
             }
         ),
     )
