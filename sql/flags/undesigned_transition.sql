@@ -5,14 +5,13 @@
 -- Inputs: journey_steps, int_journeys, transitions, map_targets.
 with
 moves as (
-    select distinct
-        journey_id,
-        case when step = 1 then '__start__' else lag_touchpoint end as from_touchpoint,
-        touchpoint as to_touchpoint
-    from (
-        select *, lag(touchpoint) over (partition by journey_id order by step) as lag_touchpoint
-        from journey_steps
-    ) as s
+    select distinct journey_id, touchpoint as from_touchpoint, next_touchpoint as to_touchpoint
+    from journey_steps
+    where next_touchpoint is not null
+    union
+    select journey_id, '__start__', touchpoint
+    from journey_steps
+    where step = 1
 ),
 
 -- every journey that was at the source: visited the touchpoint (or started, for __start__)

@@ -10,15 +10,16 @@ visiting as (
 ),
 
 examples as (
-    select
-        case when step = 1 then '__start__' else prev_touchpoint end as from_touchpoint,
-        touchpoint as to_touchpoint,
+    select touchpoint as from_touchpoint, next_touchpoint as to_touchpoint,
         min(journey_id) as example_journey_id
-    from (
-        select *, lag(touchpoint) over (partition by journey_id order by step) as prev_touchpoint
-        from journey_steps
-    ) as s
-    group by all
+    from journey_steps
+    where next_touchpoint is not null
+    group by touchpoint, next_touchpoint
+    union all
+    select '__start__', touchpoint, min(journey_id)
+    from journey_steps
+    where step = 1
+    group by touchpoint
 ),
 
 undesigned as (

@@ -196,3 +196,15 @@ def test_structural_flags(tmp_path: Path) -> None:
     assert {("dead_end", "faq"), ("dead_end", "gift")} <= found
     dead = next(f for f in flags if f.subject == "faq" and f.kind == "dead_end")
     assert dead.evidence.startswith("the designed map leads from faq to no goal")
+
+
+def test_deviations_list_undesigned_moves_with_an_example(golden) -> None:  # type: ignore[no-untyped-def]
+    con, _ = golden
+    rows = con.execute(
+        "select kind, from_touchpoint, to_touchpoint, occurrences, journeys, share_of_source, "
+        "example_journey_id from deviations order by all"
+    ).fetchall()
+    assert rows == [
+        ("undesigned", "ad", "cart", 1, 1, 0.25, "c4/0001"),
+        ("undesigned", "home", "ad", 1, 1, 0.2, "c3/0001"),
+    ]
