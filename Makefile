@@ -5,25 +5,30 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
 CONFIG ?= journeymine.yaml
+# uv is used only to refresh the lock (make lock), never to install
+UV_VERSION := 0.13.9
 
 # Prefect keeps its local state inside the checkout and sends no usage analytics.
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test format sample clean
+.PHONY: help install run test lock format sample clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-install: $(STAMP) ## create .venv and install journeymine with its dev tools
+install: $(STAMP) ## create .venv with exactly the locked versions, journeymine and its dev tools
 
-$(STAMP): pyproject.toml
+# Every package, transitive ones and the build backend included, comes from the lock with its
+# hashes; journeymine itself is then installed editable without resolving anything.
+$(STAMP): $(LOCK) pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "journeymine needs Python 3.11 or newer; set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 run: install ## run the nightly flow once on data/sample (CONFIG=... for your own)
@@ -35,6 +40,14 @@ test: install ## lint, type-check and run the test suite
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
+lock: ## re-resolve every dependency to the newest allowed by pyproject.toml and rewrite the lock
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	.lock-venv/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --upgrade \
+		--python-version 3.11 --python-platform x86_64-manylinux_2_28 --no-header -o $(LOCK)
+	rm -rf .lock-venv
+	@echo "$(LOCK) rewritten: run make test before committing it"
+
 format: install ## format the code with ruff
 	$(BIN)/ruff format src pipelines tests
 	$(BIN)/ruff check --fix src pipelines tests
@@ -43,4 +56,4 @@ sample: install ## regenerate data/sample (deterministic: same seed, same files)
 	$(BIN)/journeymine generate --events 6000 --out data/sample
 
 clean: ## remove the virtualenv, the warehouse and Prefect's local state
-	rm -rf $(VENV) data/warehouse .prefect out
+	rm -rf $(VENV) data/warehouse .prefect out reports

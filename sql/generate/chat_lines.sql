@@ -35,7 +35,8 @@ records as (
         case when seq = 0 then bad_kind end as bad_kind,
         'msg-' || lpad(cast(uid as varchar), 9, '0') || '-' || cast(seq as varchar) as message_id,
         conversation_id,
-        epoch_ms(occurred_at + to_seconds(seq * 40)) as ts_ms,
+        -- the generator's times arrive as TIMESTAMP_NS, and epoch_ms() rejects those (duckdb 2.0)
+        epoch_ms(cast(occurred_at + to_seconds(seq * 40) as timestamp)) as ts_ms,
         message_type,
         intent,
         sender,
