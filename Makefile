@@ -6,7 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOCK := requirements.lock
-CONFIG ?= journeymine.yaml
+# the sample's own configuration (it may use the public development secret); yours: CONFIG=...
+CONFIG ?= data/sample/journeymine.yaml
 # uv is used only to refresh the lock (make lock), never to install
 UV_VERSION := 0.13.9
 

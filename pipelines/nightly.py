@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from journeymine.config import Config, load_config
@@ -24,7 +25,7 @@ from journeymine.mapping import JourneyMap, load_map
 from journeymine.mine import MiningReport, mine
 from journeymine.pii import load_key
 from journeymine.report import export_flags_csv
-from journeymine.summary import failed_files, format_summary
+from journeymine.summary import failed_files, format_summary, sources_without_files
 from journeymine.warehouse import connect, publish
 
 
@@ -97,16 +98,22 @@ def publish_task(config: Config) -> Path:
     return publish(config.warehouse_path, memory_limit=config.memory_limit)
 
 
+# How many flags the run summary shows; the rest are in the report.
+SUMMARY_FLAGS = 5
+
+
 @dataclass(frozen=True)
 class NightlyResult:
     sources: tuple[SourceReport, ...]
     stitch: StitchReport
     mining: MiningOutcome | None
     published: Path
+    # why journeys were not mined this run, when they were not
+    mining_skipped: str | None = None
 
     @property
     def ok(self) -> bool:
-        return not failed_files(self.sources)
+        return not failed_files(self.sources) and not sources_without_files(self.sources)
 
     def summary(self) -> str:
         return (
@@ -119,24 +126,42 @@ class NightlyResult:
 
     def _mining_summary(self) -> str:
         if self.mining is None:
-            return "\nno journey map configured: journeys were not mined"
+            return f"\n{self.mining_skipped}"
         c = self.mining.report.conformance
+        flags = self.mining.flags
         lines = [
             "",
             f"journeys: {c.journeys} in {c.variants} variants; conformance to the designed map: "
             f"transition fitness {_pct(c.transition_fitness)}, design coverage "
             f"{_pct(c.design_coverage)}, conforming journeys {_pct(c.conforming_journey_rate)}, "
             f"token-replay fitness {_pct(c.token_replay_fitness)}",
-            f"flags: {len(self.mining.flags)}, ranked by lost goal completions "
-            f"(report: {_shown(self.mining.flags_csv)})",
+            f"flags: {len(flags)}, ranked by lost goal completions",
         ]
         lines += [
-            f"  {f.rank:>2}. {f.kind:<22} {f.subject:<28} ~{f.impact:.1f} lost  {f.evidence}"
-            for f in self.mining.flags[:10]
+            f"  {f.rank:>2}. {f.kind:<22} {f.subject:<28} "
+            f"~{f.impact:.1f} lost  {f.evidence}"
+            for f in flags[:SUMMARY_FLAGS]
         ]
+        more = len(flags) - SUMMARY_FLAGS
+        if more > 0:
+            lines.append(f"  ... and {more} more in {_shown(self.mining.flags_csv)}")
+        else:
+            lines.append(f"  all flags with their evidence: {_shown(self.mining.flags_csv)}")
         if self.mining.report.model is not None:
             lines.append(f"discovered model: {_shown(self.mining.report.model.bpmn)} (and .pnml)")
         return "\n".join(lines)
+
+    def headline(self) -> str:
+        """One line for the orchestrator's log; the summary itself goes to the artifact."""
+        files = sum(len(r.files) for r in self.sources)
+        loaded = sum(r.count("loaded") for r in self.sources)
+        failed = len(failed_files(self.sources))
+        missing = len(sources_without_files(self.sources))
+        flags = "not mined" if self.mining is None else f"{len(self.mining.flags)} flag(s)"
+        return (
+            f"{'done' if self.ok else 'done with problems'}: {loaded} of {files} file(s) "
+            f"loaded, {failed} failed, {missing} source(s) without files; {flags}"
+        )
 
 
 def _shown(path: Path) -> str:
@@ -158,16 +183,36 @@ def nightly(config_path: str = "journeymine.yaml") -> NightlyResult:
     config = load_config(config_path)
     # a broken map stops the run before any work, like a broken configuration
     journey_map = load_map(config.map_path) if config.map_path else None
+    # a missing secret fails here once, not in every ingest task
+    load_key(config.pii.secret_env, allow_development_secret=config.pii.allow_development_secret)
     logger.info("warehouse %s, %d source(s)", config.warehouse_path, len(config.sources))
     reports = tuple(ingest_source_task(config, s.name) for s in config.sources)
     stitched = stitch_task(config)
-    mined = None
-    if journey_map is not None:
+    mined, skipped = None, None
+    missing = sources_without_files(reports)
+    if journey_map is None:
+        skipped = "no journey map configured: journeys were not mined"
+    elif missing:
+        # Flags over a channel that delivered nothing would be artefacts of its absence
+        # (100% drop-off at every touchpoint only it feeds), so nothing is mined tonight and
+        # the last complete run's tables stay.
+        skipped = (
+            "journeys not mined: source(s) "
+            + ", ".join(f"{r.source} ({r.pattern!r})" for r in missing)
+            + " found no file; the mining tables and flags of the last complete run are kept"
+        )
+    else:
         report = mine_task(config, journey_map)
         mined = MiningOutcome(report, flag_task(config), report_task(config))
-    result = NightlyResult(reports, stitched, mined, publish_task(config))
-    for line in result.summary().splitlines():
-        logger.info(line)
+    if skipped is not None:
+        logger.warning(skipped)
+    result = NightlyResult(reports, stitched, mined, publish_task(config), skipped)
+    create_markdown_artifact(
+        key="journeymine-run-summary",
+        markdown=f"# journeymine nightly run\n\n```\n{result.summary()}\n```\n",
+        description="What the nightly run loaded, stitched, mined and flagged",
+    )
+    logger.info(result.headline())
     return result
 
 

@@ -21,6 +21,8 @@ from journeymine.warehouse import connect
 pytest_plugins = ["tests.mining"]  # mined-sample fixtures, shared by tests/mine and tests/flags
 
 REPO = Path(__file__).resolve().parents[1]
+# the sample's own configuration (make run); paths in it are relative to data/sample
+SAMPLE_CONFIG = REPO / "data" / "sample" / "journeymine.yaml"
 TEST_KEY = HmacKey.from_secret("test-secret-for-journeymine-tests")
 
 
@@ -28,12 +30,12 @@ def write_config(
     directory: Path, data_dir: Path, *, overrides: dict[str, Any] | None = None
 ) -> Path:
     """The repository's sample configuration, pointed at ``data_dir``; returns its path."""
-    raw = yaml.safe_load((REPO / "journeymine.yaml").read_text(encoding="utf-8"))
+    raw = yaml.safe_load(SAMPLE_CONFIG.read_text(encoding="utf-8"))
     raw["warehouse"] = str(directory / "warehouse.duckdb")
-    raw["map"] = str(REPO / raw["map"])
+    raw["map"] = str(SAMPLE_CONFIG.parent / raw["map"])
     raw["outputs"] = str(directory / "out")
     for source in raw["sources"]:
-        source["path"] = str(data_dir / source["path"].removeprefix("data/sample/"))
+        source["path"] = str(data_dir / source["path"])
     for name, changes in (overrides or {}).items():
         for source in raw["sources"]:
             if source["name"] == name:

@@ -41,3 +41,126 @@ def test_config_error_exits_2_with_a_message(
 ) -> None:
     assert main(["run", "--config", str(tmp_path / "missing.yaml")]) == 2
     assert "missing.yaml: cannot read" in capsys.readouterr().err
+
+
+def test_run_help_says_what_a_run_does_and_its_exit_codes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    text = capsys.readouterr().out
+    for stage in ("ingest", "stitch", "mine", "flag", "report", "publish"):
+        assert f" {stage} " in text, stage
+    assert "exit codes:" in text
+    assert "2  configuration error" in text
+
+
+def _without_secret_config(tmp_path: Path, sample_dir: Path) -> Path:
+    from tests.conftest import write_config
+
+    path = write_config(tmp_path, sample_dir)
+    path.write_text(
+        path.read_text().replace("allow_development_secret: true", "allow_development_secret: false")
+    )
+    return path
+
+
+@pytest.mark.parametrize(("secret", "expected"), [(None, "is not set"), ("short", "at least 16")])
+def test_a_missing_or_short_secret_is_one_line_and_exit_2_before_prefect_starts(
+    tmp_path: Path, secret: str | None, expected: str
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from journeymine.generate import generate
+
+    sample = generate(tmp_path / "data", 300, seed=3)
+    config = _without_secret_config(tmp_path, sample.out_dir)
+    env = {k: v for k, v in os.environ.items() if k != "JOURNEYMINE_PII_SECRET"}
+    if secret is not None:
+        env["JOURNEYMINE_PII_SECRET"] = secret
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    code = (
+        "import sys\n"
+        "from journeymine.cli import main\n"
+        f"rc = main(['run', '--config', {str(config)!r}])\n"
+        "print('prefect imported:', 'prefect' in sys.modules)\n"
+        "sys.exit(rc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    assert done.stdout.strip() == "prefect imported: False"
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("journeymine: error: environment variable JOURNEYMINE_PII_SECRET")
+    assert expected in lines[0]
+    assert not (tmp_path / "prefect-home").exists()  # the orchestrator never started
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_a_failing_generator_leaves_the_previous_output_and_says_so_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "sample"
+    assert main(["generate", "--events", "300", "--out", str(out)]) == 0
+    (out / "journeymine.yaml").write_text("kept: true\n")  # not the generator's: never touched
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    capsys.readouterr()
+
+    from journeymine import generate as generator
+
+    real = generator._write_lines
+
+    def broken(con, model, path):  # type: ignore[no-untyped-def]
+        if model == "generate/chat_lines":
+            raise OSError(28, "No space left on device")
+        return real(con, model, path)
+
+    monkeypatch.setattr(generator, "_write_lines", broken)
+    assert main(["generate", "--events", "900", "--seed", "5", "--out", str(out)]) == 2
+
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "generating the sample failed" in err[0]
+    assert "No space left on device" in err[0]
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sample"]  # no partial folder left
+
+
+def test_the_wheel_installs_one_top_level_package(tmp_path: Path) -> None:
+    """journeymine ships its SQL and flows inside itself: nothing named `pipelines` collides."""
+    import subprocess
+    import sys
+    import zipfile
+
+    repo = Path(__file__).resolve().parents[1]
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+         "--wheel-dir", str(tmp_path), str(repo)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    (wheel,) = tmp_path.glob("journeymine-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    top = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
+    assert top == {"journeymine"}
+    assert "journeymine/pipelines/nightly.py" in names
+    assert "journeymine/_sql/mine/transitions.sql" in names
+    # the installed CLI finds the flows inside the package, not a checkout's pipelines/
+    target = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(target)
+    probe = (
+        f"import sys; sys.path.insert(0, {str(target)!r})\n"
+        "from journeymine.cli import _nightly_module\n"
+        "from journeymine.sql import sql_dir\n"
+        "print(_nightly_module().__file__); print(sql_dir())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    flows, sql_folder = done.stdout.split()
+    assert flows == str(target / "journeymine" / "pipelines" / "nightly.py")
+    assert sql_folder == str(target / "journeymine" / "_sql")

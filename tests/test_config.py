@@ -10,11 +10,11 @@ import yaml
 
 from journeymine.config import load_config
 from journeymine.errors import ConfigError
-from tests.conftest import REPO
+from tests.conftest import REPO, SAMPLE_CONFIG
 
 
 def _write(tmp_path: Path, mutate) -> Path:  # type: ignore[no-untyped-def]
-    raw = yaml.safe_load((REPO / "journeymine.yaml").read_text(encoding="utf-8"))
+    raw = yaml.safe_load(SAMPLE_CONFIG.read_text(encoding="utf-8"))
     mutate(raw)
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
@@ -22,9 +22,26 @@ def _write(tmp_path: Path, mutate) -> Path:  # type: ignore[no-untyped-def]
 
 
 def test_the_sample_configuration_is_valid() -> None:
-    config = load_config(REPO / "journeymine.yaml")
+    config = load_config(SAMPLE_CONFIG)
     assert [s.name for s in config.sources] == ["web", "social", "chat"]
     assert config.warehouse_path == REPO / "data" / "warehouse" / "journeymine.duckdb"
+    assert config.pii.allow_development_secret  # generated data: the public secret is fine
+
+
+def test_the_configuration_people_copy_never_allows_the_public_secret() -> None:
+    """journeymine.yaml is the starting point for real data: it needs a real secret."""
+    template = load_config(REPO / "journeymine.yaml")
+    sample = load_config(SAMPLE_CONFIG)
+    assert not template.pii.allow_development_secret
+    assert "allow_development_secret" not in (REPO / "journeymine.yaml").read_text()
+    # otherwise the same sources, so the template works on the sample with a secret set
+    assert [t.model_copy(update={"path": ""}) for t in template.sources] == [
+        s.model_copy(update={"path": ""}) for s in sample.sources
+    ]
+    assert [template.resolve(t.path) for t in template.sources] == [
+        sample.resolve(s.path) for s in sample.sources
+    ]
+    assert template.warehouse_path == sample.warehouse_path
 
 
 @pytest.mark.parametrize(

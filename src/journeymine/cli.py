@@ -3,31 +3,82 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from journeymine.errors import JourneymineError
 
+# Exit codes, the same for every command; `journeymine run --help` lists them.
 EXIT_OK, EXIT_FAILED_FILES, EXIT_ERROR = 0, 1, 2
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    # check configuration and map first: a typo is reported at once, before Prefect starts
+def _nightly_module() -> ModuleType:
+    """The Prefect flows: inside the installed package, or the checkout's ``pipelines/``."""
+    try:
+        return importlib.import_module("journeymine.pipelines.nightly")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("journeymine.pipelines", "journeymine.pipelines.nightly"):
+            raise
+        return importlib.import_module("pipelines.nightly")
+
+
+def preflight(config_path: Path) -> None:
+    """Every check that needs no orchestrator: configuration, map and the PII secret.
+
+    Raises the first problem as a ``JourneymineError`` (one line, exit code 2), before Prefect
+    is imported or its local API started.
+    """
     from journeymine.config import load_config
     from journeymine.mapping import load_map
+    from journeymine.pii import load_key
 
-    config = load_config(args.config)
+    config = load_config(config_path)
     if config.map_path is not None:
         load_map(config.map_path)
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from pipelines.nightly import run  # imported late: Prefect is slow to import
+    load_key(config.pii.secret_env, allow_development_secret=config.pii.allow_development_secret)
 
-    result = run(args.config)
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    preflight(args.config)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    result = _nightly_module().run(args.config)  # imported late: Prefect is slow to import
     print()
     print(result.summary())
     return EXIT_OK if result.ok else EXIT_FAILED_FILES
+
+
+_RUN_DESCRIPTION = """\
+Run the nightly pipeline once, as one Prefect flow run (Prefect's local ephemeral API
+unless PREFECT_API_URL points at a server):
+
+  1. ingest   every configured source: new files only (a file is never loaded twice);
+              each record validated, bad ones quarantined with a reason, PII hashed
+  2. stitch   identities across channels into customers (retroactive)
+  3. mine     journeys, the journey graph, variants, conformance to the designed map
+  4. flag     drop-offs, dead ends, loops and undesigned paths, ranked by lost goal
+              completions
+  5. report   the flag report (CSV) and the discovered process model (BPMN, PNML)
+  6. publish  a read-only copy of the warehouse for analysts
+
+Configuration, map and PII secret are checked before anything starts. A source whose
+pattern matches no file is a failure: the other sources are still loaded, but mining and
+flags are skipped (the last complete run's stay), since flags over a missing channel would
+be artefacts of it.
+
+It writes: the warehouse (`warehouse:`), the analysts' copy beside it, and the outputs
+folder (`outputs:`): flags.csv, discovered_journeys.bpmn/.pnml.
+"""
+
+_RUN_EPILOG = """\
+exit codes:
+  0  every file loaded (or skipped as already loaded)
+  1  a file failed to load, or a source found no file (see the summary)
+  2  configuration error: the configuration, the map, or the PII secret
+"""
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
@@ -79,10 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser(
         "run",
-        help="run the nightly flow once",
-        description="Ingest every configured source into the DuckDB warehouse and stitch "
-        "identities, as one Prefect flow run (Prefect's local ephemeral API unless "
-        "PREFECT_API_URL points at a server). Exit code 1 when a file failed to load.",
+        help="run the nightly flow once: ingest, stitch, mine, flag, report, publish",
+        description=_RUN_DESCRIPTION,
+        epilog=_RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument(
         "--config",
@@ -132,6 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--web-format", choices=["csv", "parquet"], default="csv")
     gen.add_argument("--gzip", action="store_true", help="gzip the CSV and JSON lines files")
     gen.set_defaults(func=_cmd_generate)
+
+    from journeymine.sqlshell import add_sql_command
+
+    add_sql_command(sub)  # journeymine sql: read-only SQL on the analysts' copy
     return parser
 
 

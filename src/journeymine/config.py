@@ -7,6 +7,7 @@ rest of the code trusts the typed objects.
 from __future__ import annotations
 
 import codecs
+import os
 import re
 from pathlib import Path
 from typing import Any, Literal
@@ -207,8 +208,9 @@ class Config(_Strict):
         return self
 
     def resolve(self, path: Path | str) -> Path:
+        """``path`` relative to the configuration's folder (``..`` folded away)."""
         p = Path(path)
-        return p if p.is_absolute() else self.base_dir / p
+        return p if p.is_absolute() else Path(os.path.normpath(self.base_dir / p))
 
     @property
     def warehouse_path(self) -> Path:

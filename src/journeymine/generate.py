@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import gzip
 import json
-from dataclasses import dataclass, field
+import shutil
+import tempfile
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -376,10 +378,70 @@ def generate(
     web_format: Literal["csv", "parquet"] = "csv",
     gzip_output: bool = False,
 ) -> GeneratedSample:
-    """Write the three exports for about ``events`` touchpoint events to ``out_dir``."""
+    """Write the three exports for about ``events`` touchpoint events to ``out_dir``.
+
+    Everything is written into a temporary folder beside ``out_dir`` first and moved into
+    place only once complete, so a failure leaves the previous output as it was (other files
+    in ``out_dir``, such as a configuration or a map, are never touched).
+    """
     if not 0 <= broken_rate < 0.5:
         raise JourneymineError(f"broken_rate must be in [0, 0.5), got {broken_rate}")
+    if events < 1:
+        raise JourneymineError(f"events must be at least 1, got {events}")
     out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        sample = _generate_into(
+            staging,
+            events,
+            seed=seed,
+            stories=stories,
+            broken_rate=broken_rate,
+            web_format=web_format,
+            gzip_output=gzip_output,
+        )
+        _move_into_place(staging, out)
+    except Exception as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, JourneymineError):
+            raise
+        raise JourneymineError(
+            f"generating the sample failed, {out} was left as it was: "
+            f"{type(exc).__name__}: {exc}".replace("\n", " ")
+        ) from exc
+    return replace(
+        sample,
+        out_dir=out,
+        files={ch: out / path.relative_to(staging) for ch, path in sample.files.items()},
+    )
+
+
+def _move_into_place(staging: Path, out: Path) -> None:
+    """Replace each generated entry of ``out`` by its complete copy from ``staging``."""
+    out.mkdir(parents=True, exist_ok=True)
+    trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    try:
+        for item in sorted(staging.iterdir()):
+            target = out / item.name
+            if target.exists():
+                target.rename(trash / item.name)
+            item.rename(target)
+    finally:
+        shutil.rmtree(trash, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _generate_into(
+    out: Path,
+    events: int,
+    *,
+    seed: int,
+    stories: bool,
+    broken_rate: float,
+    web_format: Literal["csv", "parquet"],
+    gzip_output: bool,
+) -> GeneratedSample:
     rng = np.random.default_rng(seed + 1)
     ev = simulate(events, seed=seed, stories=stories)
     chatter = _chatter(rng, ev)

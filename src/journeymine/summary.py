@@ -11,6 +11,10 @@ def failed_files(reports: Sequence[SourceReport]) -> list[tuple[str, str]]:
     return [(f.file, f.error or "") for r in reports for f in r.files if f.status == "failed"]
 
 
+def sources_without_files(reports: Sequence[SourceReport]) -> list[SourceReport]:
+    return [r for r in reports if r.found_nothing]
+
+
 def format_summary(reports: Sequence[SourceReport]) -> str:
     header = (
         "source",
@@ -46,6 +50,10 @@ def format_summary(reports: Sequence[SourceReport]) -> str:
         for row in (header, *rows)
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
+    missing = sources_without_files(reports)
+    if missing:
+        lines.append("")
+        lines.extend(f"source {r.source}: no file matches {r.pattern!r}" for r in missing)
     failed = failed_files(reports)
     if failed:
         lines.append("")

@@ -14,7 +14,7 @@ from journeymine.flags import raise_flags
 from journeymine.mapping import load_map
 from journeymine.mine import mine
 from journeymine.mine.graph import JourneyGraph
-from tests.conftest import REPO
+from tests.conftest import REPO, SAMPLE_CONFIG
 from tests.mining import events_warehouse
 from tests.test_mapping import SMALL
 
@@ -32,7 +32,7 @@ LOG = {
 def golden(tmp_path: Path):  # type: ignore[no-untyped-def]
     (tmp_path / "map.yaml").write_text(SMALL, encoding="utf-8")
     journey_map = load_map(tmp_path / "map.yaml")
-    config = load_config(REPO / "journeymine.yaml").model_copy(
+    config = load_config(SAMPLE_CONFIG).model_copy(
         update={"journeys": Journeys(inactivity_gap_hours=168), "mining": Mining()}
     )
     con = events_warehouse(LOG)
@@ -160,7 +160,7 @@ def test_the_graph_answers_graph_questions(golden) -> None:  # type: ignore[no-u
 def test_an_empty_warehouse_mines_to_empty_tables(tmp_path: Path) -> None:
     """The first night, before any export arrived: nothing to report, nothing crashes."""
     con = events_warehouse({})
-    config = load_config(REPO / "journeymine.yaml")
+    config = load_config(SAMPLE_CONFIG)
     report = mine(con, config, load_map(REPO / "data" / "sample" / "journey_map.yaml"))
     c = report.conformance
     assert (c.journeys, c.variants) == (0, 0)
@@ -185,7 +185,7 @@ def test_structural_flags(tmp_path: Path) -> None:
     (tmp_path / "map.yaml").write_text(text, encoding="utf-8")
     journey_map = load_map(tmp_path / "map.yaml")
     con = events_warehouse({**LOG, "c7": [("home", 0), ("cart", 0.01), ("wishlist", 0.02)]})
-    config = load_config(REPO / "journeymine.yaml")
+    config = load_config(SAMPLE_CONFIG)
     mine(con, config, journey_map)
     flags = raise_flags(con, Mining(min_journeys_unvisited=1))
     found = {(f.kind, f.subject) for f in flags}

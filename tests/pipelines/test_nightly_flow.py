@@ -71,3 +71,34 @@ def test_nightly_flow_loads_everything_and_reports_a_bad_file(
         ("social", "skipped"),
         ("web", "skipped"),
     ]
+
+
+def test_a_source_that_finds_no_file_fails_the_run_and_mines_nothing(
+    prefect_api: None,
+    tmp_path: Path,
+    sample: GeneratedSample,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A typo in one folder name: the others load, no flag is raised from half the channels."""
+    import duckdb
+
+    from journeymine.cli import main
+
+    monkeypatch.setenv("JOURNEYMINE_PII_SECRET", "a-test-secret-of-enough-length")
+    config_path = write_config(tmp_path, sample.out_dir, overrides={"chat": {"path": "nope"}})
+    text = config_path.read_text().replace("path: nope", "path: chats/*.jsonl*")
+    config_path.write_text(text)
+
+    assert main(["run", "--config", str(config_path)]) == 1
+
+    out = capsys.readouterr().out
+    assert "source chat: no file matches 'chats/*.jsonl*'" in out
+    assert "journeys not mined: source(s) chat ('chats/*.jsonl*') found no file" in out
+    assert out.count("customers:") == 1  # the summary is printed once
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        loaded = con.execute("select source, count(*) from loads group by all order by 1")
+        assert loaded.fetchall() == [("social", 1), ("web", 1)]
+        tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+    assert "flags" not in tables
+    assert not (tmp_path / "out" / "flags.csv").exists()

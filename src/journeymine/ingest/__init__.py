@@ -26,6 +26,11 @@ class SourceReport:
     pattern: str
     files: tuple[FileLoad, ...]
 
+    @property
+    def found_nothing(self) -> bool:
+        """The source's pattern matched no file at all (a typo, or an empty delivery)."""
+        return not self.files
+
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
 
@@ -52,7 +57,10 @@ def ingest_source(
     """Load every new file of ``source``; a bad file is recorded and the others go on."""
     files = discover_files(config, source)
     if not files:
-        log.warning("source %s: no file matches %s", source.name, source.path)
+        log.error(
+            "source %s: no file matches %s (looked for %s)",
+            source.name, source.path, config.resolve(source.path),
+        )  # fmt: skip
     results = []
     for i, path in enumerate(files, 1):
         name = display_name(config, path)
