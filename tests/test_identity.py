@@ -104,3 +104,50 @@ def test_stitched_customers_never_mix_two_people(
     fragments = joined.groupby("customer")["customer_id"].nunique()
     assert fragments.mean() < 2.0
     assert isinstance(fragments, pd.Series)
+
+
+def _stitch_edges(edges: list[tuple[str, str]]) -> tuple[dict[str, str], int]:
+    from journeymine.warehouse import connect as open_warehouse
+
+    con = open_warehouse(":memory:")
+    con.execute(
+        "insert into jm_internal.identity_edges select unnest(?), unnest(?)",
+        [[a for a, _ in edges], [b for _, b in edges]],
+    )
+    report = stitch(con)
+    labels = dict(con.execute("select node, customer_id from jm_internal.customer_map").fetchall())
+    con.close()
+    return labels, report.rounds
+
+
+def test_stitching_converges_on_long_chains() -> None:
+    """A chain of 3,000 links in an adversarial order is one customer (64 rounds used to stop
+    short of that without a word, leaving the chain split in pieces)."""
+    import random
+
+    nodes = [f"id{i:05d}" for i in range(3001)]
+    random.Random(5).shuffle(nodes)
+    labels, rounds = _stitch_edges(list(zip(nodes, nodes[1:], strict=False)))
+    assert len(labels) == 3001
+    assert len(set(labels.values())) == 1
+    assert rounds < 30  # contraction: logarithmic in practice, not one round per link
+
+
+def test_stitching_equals_networkx_connected_components() -> None:
+    """The oracle: on a random graph, customers are exactly networkx's components."""
+    import random
+
+    import networkx as nx
+
+    rng = random.Random(11)
+    nodes = [f"n{i}" for i in range(2000)]
+    edges = [(rng.choice(nodes), rng.choice(nodes)) for _ in range(1500)]
+    edges += [(a, a) for a in nodes[:5]]  # a self-link is no link
+    labels, _ = _stitch_edges(edges)
+    graph = nx.Graph()
+    graph.add_edges_from(edges)
+    expected = {frozenset(c) for c in nx.connected_components(graph)}
+    by_customer: dict[str, set[str]] = {}
+    for node, customer in labels.items():
+        by_customer.setdefault(customer, set()).add(node)
+    assert {frozenset(c) for c in by_customer.values()} == expected

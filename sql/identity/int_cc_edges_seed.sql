@@ -1,0 +1,17 @@
+-- grain: one row per pair of distinct identifier nodes seen together (a < b)
+-- The graph whose connected components are the customers, before any contraction.
+-- Inputs: jm_internal.identity_edges.
+with
+edges as (
+    select node_a, node_b from jm_internal.identity_edges
+),
+
+final as (
+    select distinct
+        least(node_a, node_b) as a,
+        greatest(node_a, node_b) as b
+    from edges
+    where node_a <> node_b
+)
+
+select * from final
