@@ -60,7 +60,9 @@ def _without_secret_config(tmp_path: Path, sample_dir: Path) -> Path:
 
     path = write_config(tmp_path, sample_dir)
     path.write_text(
-        path.read_text().replace("allow_development_secret: true", "allow_development_secret: false")
+        path.read_text().replace(
+            "allow_development_secret: true", "allow_development_secret: false"
+        )
     )
     return path
 

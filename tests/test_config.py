@@ -104,3 +104,52 @@ def test_yaml_syntax_errors_give_the_line(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"nope\.yaml: cannot read"):
         load_config(tmp_path / "nope.yaml")
+
+
+BAD = """\
+warehouse: w.duckdb
+sources:
+  - name: web
+    channel: web
+    path: web/*.csv
+    format: csv
+    fields: {occurred_at: ts, event_name: ev, cookie_id: ck}
+    touchpoints:
+      - {event_name: view, url_path: '^/bikes/?$', touchpoint: product_list}
+      - {event_name: view, url_path: '^/checkout(?!/payment)', touchpoint: checkout}
+  - name: chat
+    channel: chat
+    path: ../../elsewhere/*.jsonl
+    format: jsonl
+    fields: {occurred_at: ts, event_name: ev, email: e}
+    touchpoints:
+      - {event_name: started, touchpoint: chat}
+"""
+
+
+def test_errors_give_the_line_of_the_key(tmp_path: Path) -> None:
+    """Each problem on its own line of the message, with the YAML line it is on."""
+    path = tmp_path / "bad.yaml"
+    path.write_text(BAD, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    lines = str(err.value).splitlines()
+    assert lines[0] == f"{path}: invalid configuration (2 problem(s))"
+    # a lookahead is valid for Python's re but not for RE2, the engine that runs it
+    assert lines[1].startswith(
+        "  line 10, sources[web].touchpoints[1].url_path: Value error, not a regular "
+        "expression DuckDB (RE2 syntax) accepts: invalid perl operator: (?!"
+    )
+    assert lines[2] == (
+        "  line 13, sources[chat].path: Value error, leads out of the configuration's folder; "
+        "write an absolute path to read files elsewhere (found '../../elsewhere/*.jsonl')"
+    )
+
+
+def test_an_absolute_source_path_may_point_anywhere(tmp_path: Path) -> None:
+    text = BAD.replace("'^/checkout(?!/payment)'", "'^/checkout'").replace(
+        "../../elsewhere/*.jsonl", str(tmp_path.parent / "elsewhere" / "*.jsonl")
+    )
+    path = tmp_path / "good.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert load_config(path).source("chat").path.startswith(str(tmp_path.parent))

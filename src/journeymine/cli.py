@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from journeymine.errors import JourneymineError
+from journeymine.errors import JourneymineError, WarehouseError
 
 # Exit codes, the same for every command; `journeymine run --help` lists them.
-EXIT_OK, EXIT_FAILED_FILES, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FAILED_FILES, EXIT_ERROR, EXIT_LOCKED = 0, 1, 2, 3
 
 
 def _nightly_module() -> ModuleType:
@@ -78,6 +78,7 @@ exit codes:
   0  every file loaded (or skipped as already loaded)
   1  a file failed to load, or a source found no file (see the summary)
   2  configuration error: the configuration, the map, or the PII secret
+  3  the warehouse stayed locked by another process through every retry
 """
 
 
@@ -199,6 +200,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("journeymine").setLevel(logging.INFO)
     try:
         code: int = args.func(args)
+    except WarehouseError as exc:
+        print(f"journeymine: error: {exc}", file=sys.stderr)
+        return EXIT_LOCKED if exc.locked else EXIT_ERROR
     except JourneymineError as exc:
         print(f"journeymine: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

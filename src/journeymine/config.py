@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import codecs
 import os
-import re
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+import duckdb
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -60,6 +61,24 @@ PII_FIELDS: tuple[FieldName, ...] = ("email", "phone", "handle", "ip")
 _NAME = r"^[a-z][a-z0-9_]*$"
 
 
+@cache
+def _regex_engine() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(config={"autoinstall_known_extensions": False})
+
+
+def _check_re2(pattern: str) -> None:
+    """Validate a pattern with the engine that will run it: DuckDB's RE2, not Python's ``re``
+    (RE2 has no lookarounds or backreferences, which ``re`` would accept)."""
+    try:
+        _regex_engine().execute("select regexp_matches('', ?)", [pattern]).fetchall()
+    except duckdb.Error as exc:
+        detail = str(exc).removeprefix("Invalid Input Error: ")
+        raise ValueError(
+            f"not a regular expression DuckDB (RE2 syntax) accepts: {detail}; lookarounds "
+            "and backreferences are not supported"
+        ) from exc
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -81,10 +100,7 @@ class TouchpointRule(_Strict):
     @classmethod
     def _regex(cls, value: str | None) -> str | None:
         if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"not a regular expression: {exc}") from exc
+            _check_re2(value)
         return value
 
     @model_validator(mode="after")
@@ -117,6 +133,18 @@ class Source(_Strict):
     )
     touchpoints: list[TouchpointRule] = Field(min_length=1)
     unmatched: Literal["quarantine", "keep"] = "quarantine"
+
+    @field_validator("path")
+    @classmethod
+    def _stays_inside(cls, value: str) -> str:
+        """A relative glob may not climb out of the configuration's folder: reading files
+        elsewhere takes an explicit absolute path."""
+        if not Path(value).is_absolute() and os.path.normpath(value).split(os.sep)[0] == "..":
+            raise ValueError(
+                "leads out of the configuration's folder; write an absolute path to read "
+                "files elsewhere"
+            )
+        return value
 
     @field_validator("encoding")
     @classmethod

@@ -29,3 +29,7 @@ class IngestError(JourneymineError):
 
 class WarehouseError(JourneymineError):
     """The DuckDB warehouse cannot be opened or written (for example, it is locked)."""
+
+    def __init__(self, message: str, *, locked: bool = False) -> None:
+        super().__init__(message)
+        self.locked = locked

@@ -55,7 +55,9 @@ def connect(
         if "lock" in message.lower():
             holder = re.search(r"PID (\d+)", message)
             who = f" (held by process {holder.group(1)})" if holder else ""
-            raise WarehouseError(f"{target}: the warehouse is locked{who}. {_LOCK_HINT}") from exc
+            raise WarehouseError(
+                f"{target}: the warehouse is locked{who}. {_LOCK_HINT}", locked=True
+            ) from exc
         raise WarehouseError(f"{target}: cannot open the warehouse: {message}") from exc
     con.execute("set TimeZone = 'UTC'")
     sql.run(con, "warehouse/macros")
