@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from journeymine.errors import MapError
+from journeymine.mine import bpmn_layout
 
 
 @cache
@@ -148,15 +148,17 @@ def discover(variants: Iterable[tuple[Sequence[str], int]], noise_threshold: flo
 
 
 def export(model: ProcessModel, out_dir: Path, stem: str) -> tuple[Path, Path]:
-    """Write the model as PNML and BPMN 2.0; returns both paths."""
+    """Write the model as PNML and BPMN 2.0 (laid out for a modeler); returns both paths."""
     pm4py = _pm4py()
     out_dir.mkdir(parents=True, exist_ok=True)
     pnml = out_dir / f"{stem}.pnml"
     bpmn = out_dir / f"{stem}.bpmn"
     pm4py.write_pnml(model.net, model.initial_marking, model.final_marking, str(pnml))
     graph = pm4py.convert_to_bpmn(model.net, model.initial_marking, model.final_marking)
-    # pm4py lays the diagram out with Graphviz's `dot`; without it the BPMN has no coordinates
-    pm4py.write_bpmn(graph, str(bpmn), auto_layout=shutil.which("dot") is not None)
+    # pm4py's own layout needs Graphviz's `dot` (every shape at 0,0 without it): lay it out
+    # in Python instead, the same with or without Graphviz
+    pm4py.write_bpmn(graph, str(bpmn), auto_layout=False)
+    bpmn_layout.lay_out_file(bpmn)
     return bpmn, pnml
 
 
