@@ -139,7 +139,7 @@ class NightlyResult:
         ]
         lines += [
             f"  {f.rank:>2}. {f.kind:<22} {f.subject:<28} "
-            f"~{f.impact:.1f} lost  {f.evidence}"
+            f"~{f.lost_goal_completions:.1f} lost  {f.evidence}"
             for f in flags[:SUMMARY_FLAGS]
         ]
         more = len(flags) - SUMMARY_FLAGS

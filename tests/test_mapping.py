@@ -41,8 +41,8 @@ def test_the_sample_map_is_valid_and_resolved() -> None:
     assert ("payment", "order_confirmed") in m.transitions
     assert ("payment", "checkout") not in m.transitions  # the planted loop is undesigned
     assert ("social_ad", "checkout") not in m.transitions  # so is the planted shortcut
-    assert m.targets["payment"]["max_drop_off"] == 0.25  # stage target
-    assert m.targets["home"]["max_drop_off"] == 0.5  # default
+    assert m.targets["payment"]["max_drop_off_rate"] == 0.25  # stage target
+    assert m.targets["home"]["max_drop_off_rate"] == 0.5  # default
     assert all(goal_reachable(m).values())
 
 
@@ -126,9 +126,16 @@ def test_stage_shorthand_expands_to_every_touchpoint(tmp_path: Path) -> None:
 
 
 def test_targets_must_name_known_touchpoints(tmp_path: Path) -> None:
-    text = SMALL + "targets:\n  touchpoints:\n    carts: {max_drop_off: 0.2}\n"
+    text = SMALL + "targets:\n  touchpoints:\n    carts: {max_drop_off_rate: 0.2}\n"
     with pytest.raises(MapError, match=r"line 18, targets\.touchpoints\.carts: unknown touchpoint"):
         load_map(_write(tmp_path, text))
+
+
+def test_targets_read_max_drop_off_by_its_former_name(tmp_path: Path) -> None:
+    text = SMALL + "targets:\n  touchpoints:\n    cart: {max_drop_off: 0.2}\n"
+    m = load_map(_write(tmp_path, text))
+    assert m.targets["cart"]["max_drop_off_rate"] == 0.2
+    assert m.targets["home"]["max_drop_off_rate"] == 0.5
 
 
 def test_bpmn_import(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,7 +1,7 @@
 -- Flag rule dead_end: a non-goal touchpoint from which journeys almost never reach a goal
 -- (goal rate below its target with 95% confidence, over at least $min_journeys journeys),
 -- or that the designed map leaves with no way forward to any goal.
--- Impact: journeys through it times (its stage's goal rate - its own goal rate).
+-- Lost goal completions: journeys through it times (its stage's goal rate - its own goal rate).
 -- Inputs: touchpoint_stats, map_touchpoints, map_targets.
 with
 stats as (
@@ -50,7 +50,8 @@ final as (
         dead_end_goal_rate as threshold,
         stage_goal_rate as baseline,
         coalesce(journeys - goal_journeys, 0) as journeys_affected,
-        coalesce(journeys * greatest(stage_goal_rate - goal_rate, 0), 0) as impact,
+        coalesce(journeys * greatest(stage_goal_rate - goal_rate, 0), 0)
+            as lost_goal_completions,
         case when no_way_forward
             then 'the designed map leads from ' || touchpoint || ' to no goal; '
             else '' end

@@ -1,7 +1,8 @@
 -- Flag rule drop_off: a touchpoint whose drop-off rate is above its target with 95%
 -- confidence (the Wilson interval's lower bound clears the target), over at least
 -- $min_journeys journeys.
--- Impact: the journeys lost beyond the target, times the goal rate of those who went on.
+-- Lost goal completions: the journeys lost beyond the target, times the goal rate of those
+-- who went on.
 -- Inputs: touchpoint_stats, map_targets.
 with
 stats as (
@@ -21,18 +22,18 @@ final as (
         s.drop_off_rate as value,
         s.drop_off_rate_low as ci_low,
         s.drop_off_rate_high as ci_high,
-        t.max_drop_off as threshold,
+        t.max_drop_off_rate as threshold,
         s.continued_goal_rate as baseline,
         s.drop_offs as journeys_affected,
-        s.journeys * (s.drop_off_rate - t.max_drop_off) * coalesce(s.continued_goal_rate, 0)
-            as impact,
+        s.journeys * (s.drop_off_rate - t.max_drop_off_rate) * coalesce(s.continued_goal_rate, 0)
+            as lost_goal_completions,
         cast(s.drop_offs as varchar) || ' of ' || cast(s.journeys as varchar)
             || ' journeys reaching ' || s.node || ' never went on as designed ('
             || jm_pct_ci(s.drop_off_rate, s.drop_off_rate_low, s.drop_off_rate_high)
-            || '; target at most ' || jm_pct(t.max_drop_off) || ')' as evidence
+            || '; target at most ' || jm_pct(t.max_drop_off_rate) || ')' as evidence
     from stats as s
     inner join map_targets as t on t.touchpoint = s.node
-    where s.drop_off_rate_low > t.max_drop_off and s.journeys >= $min_journeys
+    where s.drop_off_rate_low > t.max_drop_off_rate and s.journeys >= $min_journeys
 )
 
 select * from final

@@ -2,7 +2,7 @@
 -- design both directions, in more journeys than the target with 95% confidence.
 -- Rate: journeys with the back-and-forth / journeys visiting both touchpoints (at least
 -- $min_journeys of them).
--- Impact: looping journeys times (goal rate of the other visitors - theirs).
+-- Lost goal completions: looping journeys times (goal rate of the other visitors - theirs).
 -- Inputs: journey_steps, int_journeys, int_node_visits, map_transitions, map_targets.
 with
 ahead as (
@@ -88,7 +88,7 @@ final as (
         goal_rate_others as baseline,
         looped as journeys_affected,
         looped * greatest(coalesce(goal_rate_others, 0) - coalesce(goal_rate_looped, 0), 0)
-            as impact,
+            as lost_goal_completions,
         cast(looped as varchar) || ' of ' || cast(journeys as varchar) || ' journeys visiting '
             || touchpoint_a || ' and ' || touchpoint_b || ' went back and forth between them ('
             || jm_pct_ci(rate, rate_low, rate_high) || '; target at most '

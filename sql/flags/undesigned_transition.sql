@@ -1,7 +1,8 @@
 -- Flag rule undesigned_transition: a move the map does not design (including entering at a
 -- touchpoint that is not an entry), taken by more of the journeys that visited its source
 -- than the target with 95% confidence (at least $min_journeys journeys there).
--- Impact: journeys taking it times (goal rate of the source's other journeys - theirs).
+-- Lost goal completions: journeys taking it times (goal rate of the source's other
+-- journeys - theirs).
 -- Inputs: journey_steps, int_journeys, transitions, map_targets.
 with
 moves as (
@@ -65,14 +66,15 @@ final as (
         to_touchpoint as touchpoint,
         from_touchpoint,
         to_touchpoint,
-        'share_of_source_journeys' as metric,
+        'source_share' as metric,
         share as value,
         share_low as ci_low,
         share_high as ci_high,
         coalesce(threshold, 0.02) as threshold,
         goal_rate_others as baseline,
         took as journeys_affected,
-        took * greatest(coalesce(goal_rate_others, 0) - coalesce(goal_rate_took, 0), 0) as impact,
+        took * greatest(coalesce(goal_rate_others, 0) - coalesce(goal_rate_took, 0), 0)
+            as lost_goal_completions,
         cast(took as varchar) || ' of ' || cast(journeys as varchar) || ' journeys at '
             || from_touchpoint || ' went to ' || to_touchpoint || ', which the map does not design ('
             || jm_pct_ci(share, share_low, share_high) || '); goal rate '

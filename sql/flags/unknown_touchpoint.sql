@@ -14,7 +14,7 @@ select
     cast(null as double) as threshold,
     cast(null as double) as baseline,
     journeys as journeys_affected,
-    0.0 as impact,
+    0.0 as lost_goal_completions,
     cast(journeys as varchar) || ' journeys visited ' || node
         || ', which is not in the designed map' as evidence
 from touchpoint_stats

@@ -24,7 +24,7 @@ final as (
         cast(null as double) as threshold,
         cast(null as double) as baseline,
         0 as journeys_affected,
-        0.0 as impact,
+        0.0 as lost_goal_completions,
         'designed touchpoint ' || m.touchpoint || ' (' || m.stage || ', ' || m.channel
             || ') was visited by none of ' || cast(t.journeys as varchar) || ' journeys' as evidence
     from map_touchpoints as m

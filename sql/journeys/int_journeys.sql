@@ -38,8 +38,10 @@ per_journey as (
         max(case when step = 1 then channel end) as entry_channel,
         max(case when next_touchpoint is null then touchpoint end) as last_touchpoint,
         bool_or(is_goal) as reached_goal,
-        sum(case when undesigned_entry then 1 else 0 end)
-            + sum(case when undesigned_move then 1 else 0 end) as undesigned_moves,
+        cast(
+            count(*) filter (where undesigned_entry) + count(*) filter (where undesigned_move)
+            as bigint
+        ) as undesigned_moves,
         string_agg(touchpoint, ' > ' order by step) as sequence
     from flagged_steps
     group by journey_id

@@ -38,11 +38,11 @@ boundaries as (
 numbered as (
     select
         *,
-        sum(starts_journey) over (
+        cast(sum(starts_journey) over (
             partition by customer_id
             order by occurred_at, source, event_id
             rows between unbounded preceding and current row
-        ) as journey_no
+        ) as bigint) as journey_no
     from boundaries
 ),
 

@@ -1,6 +1,7 @@
 -- grain: one row per deviation from the designed map: an undesigned transition taken
 -- ('undesigned'), or a designed transition never ('designed_never') or rarely
 -- ('designed_rare', under $rare_share of the journeys visiting its source) taken.
+-- source_share: journeys taking the transition / journeys visiting its source.
 -- Inputs: journey_steps, transitions, map_transitions, touchpoint_stats.
 with
 visiting as (
@@ -26,7 +27,7 @@ undesigned as (
     select
         'undesigned' as kind, t.from_touchpoint, t.to_touchpoint, t.occurrences, t.journeys,
         t.journeys / coalesce(v.journeys, (select count(distinct journey_id) from journey_steps))
-            as share_of_source,
+            as source_share,
         x.example_journey_id
     from transitions as t
     left join visiting as v on v.touchpoint = t.from_touchpoint
@@ -45,7 +46,7 @@ designed as (
         d.to_touchpoint,
         coalesce(t.occurrences, 0) as occurrences,
         coalesce(t.journeys, 0) as journeys,
-        coalesce(t.journeys, 0) / v.journeys as share_of_source,
+        coalesce(t.journeys, 0) / v.journeys as source_share,
         x.example_journey_id
     from map_transitions as d
     left join transitions as t

@@ -11,7 +11,7 @@ final as (
         min(sequence) as sequence,
         min(events) as steps,
         count(*) as journeys,
-        count(*) / (select count(*) from journeys_) as share,
+        count(*) / (select count(*) from journeys_) as journey_share,
         avg(case when reached_goal then 1.0 else 0.0 end) as goal_rate,
         bool_and(conforms) as conforms
     from journeys_

@@ -34,12 +34,12 @@ reached as (
 final as (
     select
         *,
-        journeys_reached / journeys_entered as overall_conversion,
-        journeys_reached / lag(journeys_reached) over by_segment as relative_conversion,
+        journeys_reached / journeys_entered as overall_conversion_rate,
+        journeys_reached / lag(journeys_reached) over by_segment as relative_conversion_rate,
         jm_wilson_low(journeys_reached, lag(journeys_reached) over by_segment)
-            as relative_conversion_low,
+            as relative_conversion_rate_low,
         jm_wilson_high(journeys_reached, lag(journeys_reached) over by_segment)
-            as relative_conversion_high
+            as relative_conversion_rate_high
     from reached
     window by_segment as (partition by segment, segment_value order by stage_order)
 )

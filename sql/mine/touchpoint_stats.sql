@@ -29,7 +29,7 @@ counted as (
         v.segment_value,
         v.level,
         v.node,
-        sum(v.visits) as visits,
+        cast(sum(v.visits) as bigint) as visits,
         count(*) as journeys,
         count(*) filter (where v.is_last and not v.reached_goal) as exits,
         count(*) filter (where v.went_on = 0) as not_went_on,
@@ -45,7 +45,7 @@ seconds_to_next as (
         sg.segment,
         sg.segment_value,
         s.touchpoint as node,
-        percentile_cont(0.5) within group (order by s.seconds_to_next) as median_seconds_to_next
+        jm_percentile(s.seconds_to_next, 0.5) as median_seconds_to_next
     from journey_steps as s
     inner join int_journey_segments as sg on sg.journey_id = s.journey_id
     where s.seconds_to_next is not null

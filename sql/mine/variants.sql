@@ -5,7 +5,7 @@ select
     v.sequence,
     v.steps,
     v.journeys,
-    v.share,
+    v.journey_share,
     v.goal_rate,
     v.conforms,
     r.fitness,

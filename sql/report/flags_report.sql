@@ -7,7 +7,7 @@ select
     f.subject,
     m.label as touchpoint_label,
     m.stage,
-    round(f.impact, 1) as lost_goal_completions,
+    round(f.lost_goal_completions, 1) as lost_goal_completions,
     f.journeys_affected,
     f.metric,
     round(f.value, 4) as value,

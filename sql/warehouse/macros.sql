@@ -83,19 +83,19 @@ create or replace temp macro jm_url_param(url, param_regex) as
 create or replace temp macro jm_seconds_between(a, b) as epoch(b) - epoch(a);
 
 -- Wilson score 95% interval of k successes out of n (null when n = 0). Plain arithmetic:
--- portable as it is.
+-- portable as it is. Kept within [0, 1]: at k = 0 or k = n rounding lands just outside.
 create or replace temp macro jm_wilson_low(k, n) as
-    case when n > 0 then
+    case when n > 0 then greatest(0.0,
         ((k / n) + 1.96 * 1.96 / (2 * n)
             - 1.96 * sqrt((k / n) * (1 - k / n) / n + 1.96 * 1.96 / (4 * n * n)))
-        / (1 + 1.96 * 1.96 / n)
+        / (1 + 1.96 * 1.96 / n))
     end;
 
 create or replace temp macro jm_wilson_high(k, n) as
-    case when n > 0 then
+    case when n > 0 then least(1.0,
         ((k / n) + 1.96 * 1.96 / (2 * n)
             + 1.96 * sqrt((k / n) * (1 - k / n) / n + 1.96 * 1.96 / (4 * n * n)))
-        / (1 + 1.96 * 1.96 / n)
+        / (1 + 1.96 * 1.96 / n))
     end;
 
 -- A share as text for evidence sentences: 0.1234 -> '12.3%'.
@@ -105,6 +105,10 @@ create or replace temp macro jm_pct(x) as cast(round(100 * x, 1) as varchar) || 
 create or replace temp macro jm_pct_ci(x, low, high) as
     jm_pct(x) || ', 95% CI ' || cast(round(100 * low, 1) as varchar) || '-' || jm_pct(high);
 
--- Also DuckDB-flavoured, used in place because aggregates cannot hide behind a macro here:
--- string_agg(x, sep order by y) (journeys/int_journeys.sql; Spark: concat_ws over a sorted
--- collect_list) and percentile_cont(p) within group (order by x) (Spark 3.3+ has the same).
+-- The exact percentile p (0 to 1, interpolated) of x over a group: an aggregate. Spark:
+-- percentile(x, p), not the percentile_approx that sqlglot makes of percentile_cont.
+create or replace temp macro jm_percentile(x, p) as quantile_cont(x, p);
+
+-- Used in place, since sqlglot transpiles it to what Spark 4.0+ has (listagg ... within group):
+-- string_agg(x, sep order by y) in journeys/int_journeys.sql (Spark 3: concat_ws over a sorted
+-- collect_list). tests/test_sql_portability.py holds every model to Spark this way.

@@ -14,7 +14,7 @@ from typing import Any
 
 import networkx as nx
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from journeymine.config import Channel, load_yaml
 from journeymine.errors import ConfigError, MapError
@@ -72,7 +72,13 @@ class PersonaSpec(_Strict):
 class TargetSpec(_Strict):
     """What counts as healthy. A flag is raised only when a rate's 95% interval clears it."""
 
-    max_drop_off: float | None = Field(default=None, ge=0, le=1)
+    # max_drop_off, its former name, is still accepted
+    max_drop_off_rate: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        validation_alias=AliasChoices("max_drop_off_rate", "max_drop_off"),
+    )
     dead_end_goal_rate: float | None = Field(default=None, ge=0, le=1)
     max_loop_rate: float | None = Field(default=None, ge=0, le=1)
     max_undesigned_share: float | None = Field(default=None, ge=0, le=1)
@@ -97,7 +103,7 @@ class MapSpec(_Strict):
 
 # Used where neither the map's touchpoint, stage nor defaults set a target.
 BUILTIN_TARGETS = {
-    "max_drop_off": 0.5,
+    "max_drop_off_rate": 0.5,
     "dead_end_goal_rate": 0.1,
     "max_loop_rate": 0.03,
     "max_undesigned_share": 0.02,

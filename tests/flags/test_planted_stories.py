@@ -31,7 +31,10 @@ def test_planted_story_is_flagged_near_the_top(
 ) -> None:
     _, _, flags, _ = mined_stories
     flag = _find(flags, kind, subject)
-    assert flag.rank_in_kind <= 2, (kind, [(f.kind, f.subject, f.impact) for f in flags])
+    assert flag.rank_in_kind <= 2, (
+        kind,
+        [(f.kind, f.subject, f.lost_goal_completions) for f in flags],
+    )
     assert flag.ci_low is not None and flag.journeys_affected > 30
     assert flag.evidence
 
@@ -40,8 +43,8 @@ def test_the_biggest_planted_loss_ranks_first(mined_stories: Mined) -> None:
     _, _, flags, _ = mined_stories
     assert (flags[0].kind, flags[0].subject) == ("drop_off", "payment")
     assert [f.rank for f in flags] == list(range(1, len(flags) + 1))
-    impacts = [f.impact for f in flags]
-    assert impacts == sorted(impacts, reverse=True)
+    lost = [f.lost_goal_completions for f in flags]
+    assert lost == sorted(lost, reverse=True)
 
 
 def test_no_flag_on_a_log_without_stories(mined_clean: Mined) -> None:

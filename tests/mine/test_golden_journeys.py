@@ -132,7 +132,8 @@ def test_transitions_variants_and_conformance(golden) -> None:  # type: ignore[n
 def test_stage_funnel_never_grows(golden) -> None:  # type: ignore[no-untyped-def]
     con, _ = golden
     funnel = con.execute(
-        "select stage, journeys_reached, overall_conversion, relative_conversion from stage_funnel "
+        "select stage, journeys_reached, overall_conversion_rate, relative_conversion_rate "
+        "from stage_funnel "
         "where segment = 'all' order by stage_order"
     ).fetchall()
     assert funnel == [("awareness", 7, 1.0, None), ("purchase", 5, 5 / 7, 5 / 7)]
@@ -201,7 +202,7 @@ def test_structural_flags(tmp_path: Path) -> None:
 def test_deviations_list_undesigned_moves_with_an_example(golden) -> None:  # type: ignore[no-untyped-def]
     con, _ = golden
     rows = con.execute(
-        "select kind, from_touchpoint, to_touchpoint, occurrences, journeys, share_of_source, "
+        "select kind, from_touchpoint, to_touchpoint, occurrences, journeys, source_share, "
         "example_journey_id from deviations order by all"
     ).fetchall()
     assert rows == [

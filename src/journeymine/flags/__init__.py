@@ -26,13 +26,14 @@ RULES: tuple[str, ...] = (
 
 _COLUMNS = (
     "rank, rank_in_kind, kind, subject, touchpoint, from_touchpoint, to_touchpoint, metric, "
-    "value, ci_low, ci_high, threshold, baseline, journeys_affected, impact, evidence"
+    "value, ci_low, ci_high, threshold, baseline, journeys_affected, lost_goal_completions, "
+    "evidence"
 )
 
 
 @dataclass(frozen=True)
 class Flag:
-    """One finding with its evidence; impact is estimated lost goal completions."""
+    """One finding with its evidence; its impact is the estimated lost goal completions."""
 
     rank: int
     rank_in_kind: int
@@ -48,12 +49,13 @@ class Flag:
     threshold: float | None
     baseline: float | None
     journeys_affected: int
-    impact: float
+    lost_goal_completions: float
     evidence: str
 
 
 def raise_flags(con: duckdb.DuckDBPyConnection, settings: Mining) -> list[Flag]:
-    """Run every rule over the mining tables and replace table ``flags``, ranked by impact."""
+    """Run every rule over the mining tables and replace table ``flags``, ranked by
+    lost goal completions."""
     params = {
         "min_journeys": settings.min_journeys,
         "min_journeys_unvisited": settings.min_journeys_unvisited,
