@@ -23,8 +23,8 @@ counted as (
         to_touchpoint,
         count(*) as occurrences,
         count(distinct journey_id) as journeys,
-        percentile_cont(0.5) within group (order by seconds) as median_seconds,
-        percentile_cont(0.9) within group (order by seconds) as p90_seconds
+        jm_percentile(seconds, 0.5) as median_seconds,
+        jm_percentile(seconds, 0.9) as p90_seconds
     from edges
     group by from_touchpoint, to_touchpoint
 ),
