@@ -26,7 +26,7 @@ from journeymine.mine import MiningReport, mine
 from journeymine.pii import load_key
 from journeymine.report import export_flags_csv
 from journeymine.summary import failed_files, format_summary, sources_without_files
-from journeymine.warehouse import connect, publish
+from journeymine.warehouse import connect, publish, transaction
 
 
 def _open(config: Config) -> duckdb.DuckDBPyConnection:
@@ -68,16 +68,13 @@ def stitch_task(config: Config) -> StitchReport:
         return stitch(con)
 
 
-@task(name="mine-journeys", **_WRITER)
-def mine_task(config: Config, journey_map: JourneyMap) -> MiningReport:
-    with _open(config) as con:
-        return mine(con, config, journey_map, export_dir=config.outputs_path)
-
-
-@task(name="raise-flags", **_WRITER)
-def flag_task(config: Config) -> tuple[Flag, ...]:
-    with _open(config) as con:
-        return tuple(raise_flags(con, config.mining))
+@task(name="mine-and-flag", **_WRITER)
+def mine_task(config: Config, journey_map: JourneyMap) -> tuple[MiningReport, tuple[Flag, ...]]:
+    # one transaction: the mining tables and the flags raised from them always belong to the
+    # same run, even when the run is killed half-way
+    with _open(config) as con, transaction(con):
+        report = mine(con, config, journey_map, export_dir=config.outputs_path)
+        return report, tuple(raise_flags(con, config.mining))
 
 
 @task(name="export-drop-off-report", **_WRITER)
@@ -202,8 +199,8 @@ def nightly(config_path: str = "journeymine.yaml") -> NightlyResult:
             + " found no file; the mining tables and flags of the last complete run are kept"
         )
     else:
-        report = mine_task(config, journey_map)
-        mined = MiningOutcome(report, flag_task(config), report_task(config))
+        report, flags = mine_task(config, journey_map)
+        mined = MiningOutcome(report, flags, report_task(config))
     if skipped is not None:
         logger.warning(skipped)
     result = NightlyResult(reports, stitched, mined, publish_task(config), skipped)

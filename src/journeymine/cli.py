@@ -43,7 +43,13 @@ def preflight(config_path: Path) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from journeymine import leftovers
+    from journeymine.config import load_config
+
     preflight(args.config)
+    warehouse = load_config(args.config).warehouse_path
+    leftovers.reap(warehouse)  # what a killed run on this warehouse left behind
+    leftovers.mark_run(warehouse)  # before the orchestrator starts its server
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     result = _nightly_module().run(args.config)  # imported late: Prefect is slow to import
     print()

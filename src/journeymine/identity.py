@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import duckdb
 
 from journeymine import sql
+from journeymine.warehouse import transaction
 
 log = logging.getLogger("journeymine.identity")
 
@@ -55,16 +56,11 @@ def stitch(con: duckdb.DuckDBPyConnection) -> StitchReport:
         log.debug("stitching: round %d, %d links left", rounds, _count(con, "jm_cc_edges"))
     con.execute("drop table if exists jm_cc_hooks")
     con.execute("drop table jm_cc_edges")
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         con.execute("delete from jm_internal.customer_map")
         con.execute(f"insert into jm_internal.customer_map {sql.load('identity/int_customer_map')}")
         updated = con.execute(sql.load("identity/update_event_customers")).fetchall()[0][0]
         sql.create_table_as(con, "customers", "identity/customers")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     nodes, customers = con.execute(
         "select count(*), count(distinct customer_id) from jm_internal.customer_map"
     ).fetchall()[0]

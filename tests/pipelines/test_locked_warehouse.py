@@ -17,7 +17,7 @@ from tests.conftest import write_config
 pytestmark = pytest.mark.flow
 
 WRITER_TASKS = (
-    "ingest_source_task", "stitch_task", "mine_task", "flag_task", "report_task", "publish_task",
+    "ingest_source_task", "stitch_task", "mine_task", "report_task", "publish_task",
 )  # fmt: skip
 
 

@@ -1,0 +1,137 @@
+"""Kill the pipeline (SIGKILL, a real process) at each step; the rerun must leave exactly what
+one clean run leaves, and the killed run must never leave a mix of two runs behind."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from journeymine.generate import GeneratedSample
+from tests.conftest import write_config
+
+# Columns that say when something happened, not what: they differ between any two runs.
+_CLOCK_COLUMNS = {
+    ("loads", "started_at"), ("loads", "finished_at"), ("quarantine", "quarantined_at"),
+    ("flags", "flagged_at"),
+}  # fmt: skip
+
+# The pipeline as the nightly flow runs it, step by step, in a child process that kills itself
+# with SIGKILL when the model named in argv[2] is loaded for the argv[3]-th time.
+_CHILD = """
+import os, signal, sys
+from journeymine import sql
+from journeymine.config import load_config
+from journeymine.flags import raise_flags
+from journeymine.identity import stitch
+from journeymine.ingest import ingest_source, load
+from journeymine.mapping import load_map
+from journeymine.mine import mine
+from journeymine.pii import HmacKey
+from journeymine.warehouse import connect, publish, transaction
+
+config_path, kill_model, kill_nth = sys.argv[1], sys.argv[2], int(sys.argv[3])
+load.CHUNK_ROWS = 700  # several chunks per file, so a kill can land between two of them
+real_load, calls = sql.load, {}
+
+def load_or_die(name):
+    calls[name] = calls.get(name, 0) + 1
+    if name == kill_model and calls[name] == kill_nth:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_load(name)
+
+sql.load = load_or_die
+config = load_config(config_path)
+key = HmacKey.from_secret("test-secret-for-journeymine-tests")
+with connect(config.warehouse_path) as con:
+    for source in config.sources:
+        ingest_source(con, config, source, key)
+    stitch(con)
+    with transaction(con):
+        mine(con, config, load_map(config.map_path))
+        raise_flags(con, config.mining)
+if kill_model == "publish":
+    import shutil
+    real_copy = shutil.copyfile
+    def copy_half_and_die(src, dst):
+        with open(src, "rb") as f, open(dst, "wb") as out:
+            out.write(f.read(os.path.getsize(src) // 2))
+        os.kill(os.getpid(), signal.SIGKILL)
+    shutil.copyfile = copy_half_and_die
+publish(config.warehouse_path)
+"""
+
+
+def _run(config_path: Path, kill_model: str = "-", kill_nth: int = 0) -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(config_path), kill_model, str(kill_nth)],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": ""},
+    )  # fmt: skip
+    if done.returncode not in (0, -9):
+        raise AssertionError(done.stderr)
+    return done.returncode
+
+
+def _snapshot(path: Path) -> dict[str, Any]:
+    """Every table's rows, sorted, without clock columns."""
+    out: dict[str, Any] = {}
+    with duckdb.connect(str(path), read_only=True) as con:
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() order by all"
+        ).fetchall()
+        for schema, table in tables:
+            cols = [
+                c for (c,) in con.execute(
+                    "select column_name from duckdb_columns() "
+                    "where schema_name = ? and table_name = ? order by column_index",
+                    [schema, table],
+                ).fetchall() if (table, c) not in _CLOCK_COLUMNS
+            ]  # fmt: skip
+            listed = ", ".join(f'"{c}"' for c in cols)
+            rows = con.execute(f'select {listed} from "{schema}"."{table}"').fetchall()
+            out[f"{schema}.{table}"] = sorted(rows, key=repr)
+    return out
+
+
+@pytest.fixture(scope="module")
+def clean(sample: GeneratedSample, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    directory = tmp_path_factory.mktemp("clean")
+    assert _run(write_config(directory, sample.out_dir)) == 0
+    return _snapshot(directory / "warehouse.duckdb")
+
+
+KILL_POINTS = [
+    ("ingest/int_records", 2),  # ingesting the first file, between two of its chunks
+    ("ingest/int_records", 3),  # a later file, after the first one committed
+    ("identity/update_event_customers", 1),  # stitching
+    ("mine/stage_funnel", 1),  # mining, half of its tables rebuilt
+    ("flags/ranked", 1),  # raising flags
+    ("publish", 1),  # copying the analysts' copy
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("model", "nth"), KILL_POINTS)
+def test_a_killed_run_rerun_equals_a_clean_run(
+    model: str, nth: int, clean: dict[str, Any], sample: GeneratedSample, tmp_path: Path
+) -> None:
+    config_path = write_config(tmp_path, sample.out_dir)
+    assert _run(config_path, model, nth) == -9  # it really died there
+    killed = _snapshot(tmp_path / "warehouse.duckdb")
+    # what the killed run left is one run or none: mining tables and flags together or neither
+    if model.startswith(("ingest", "identity", "mine", "flags")):
+        assert "main.flags" not in killed and "main.journeys" not in killed
+        assert "main.customers" not in killed or model != "identity/update_event_customers"
+    if model == "publish":
+        assert killed == clean
+        assert not (tmp_path / "warehouse-analytics.duckdb").exists()  # no half copy published
+
+    assert _run(config_path) == 0
+    assert _snapshot(tmp_path / "warehouse.duckdb") == clean
+    assert _snapshot(tmp_path / "warehouse-analytics.duckdb") == clean
+    assert not list(tmp_path.glob(".*.partial"))  # the rerun cleaned up the killed one's copy
