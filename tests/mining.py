@@ -32,10 +32,12 @@ def events_warehouse(journeys: dict[str, list[tuple[str, float]]]) -> duckdb.Duc
     ]
     if not rows:
         return con
-    con.executemany(
+    columns = [list(c) for c in zip(*rows, strict=True)]
+    con.execute(
         "insert into events (event_id, source, channel, occurred_at, customer_id, touchpoint, "
-        "event_name, load_id, record_no) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
+        "event_name, load_id, record_no) select unnest(?), unnest(?), unnest(?), unnest(?), "
+        "unnest(?), unnest(?), unnest(?), unnest(?), unnest(?)",
+        columns,
     )
     return con
 

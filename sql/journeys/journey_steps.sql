@@ -54,7 +54,11 @@ collapsed as (
 
 stepped as (
     select
-        customer_id || '/' || lpad(cast(journey_no as varchar), 4, '0') as journey_id,
+        -- c/0001 .. c/9999, then c/10000 on: padded for reading, never cut (lpad truncates)
+        customer_id || '/' || case
+            when journey_no < 10000 then lpad(cast(journey_no as varchar), 4, '0')
+            else cast(journey_no as varchar)
+        end as journey_id,
         customer_id,
         journey_no,
         row_number() over (

@@ -209,3 +209,16 @@ def test_deviations_list_undesigned_moves_with_an_example(golden) -> None:  # ty
         ("undesigned", "ad", "cart", 1, 1, 0.25, "c4/0001"),
         ("undesigned", "home", "ad", 1, 1, 0.2, "c3/0001"),
     ]
+
+
+def test_journey_ids_stay_unique_past_9999_journeys_of_one_customer() -> None:
+    """A bot or a shared kiosk account can have more journeys than the id's padding."""
+    from journeymine.config import Journeys
+    from journeymine.journeys import build_journey_steps
+
+    con = events_warehouse({"kiosk": [("home", 8.0 * day) for day in range(10_002)]})
+    con.execute("create table map_touchpoints (touchpoint varchar, is_goal boolean)")
+    build_journey_steps(con, Journeys(inactivity_gap_hours=24))
+    ids = [r[0] for r in con.execute("select journey_id from journey_steps").fetchall()]
+    assert len(ids) == len(set(ids)) == 10_002
+    assert {"kiosk/0001", "kiosk/9999", "kiosk/10000", "kiosk/10002"} <= set(ids)
