@@ -1,7 +1,7 @@
--- Appends the file's new events. Attributes are pseudonymised: free text, URLs and attribute
+-- Stages the chunk's new events (staging_publish moves them into events). Attributes are pseudonymised: free text, URLs and attribute
 -- values redacted, the IP truncated to its network; identifiers appear only as identity_key.
 -- Inputs: jm_stg_new, $source, $channel, $load_id, $attr_names.
-insert into events
+insert into jm_internal.staged_events
 select
     event_key as event_id,
     $source as source,

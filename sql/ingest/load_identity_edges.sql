@@ -1,7 +1,9 @@
--- Appends the links between identifiers seen together on the file's new events
--- (cookie and user id at login, click id on a landing page, email on an order...).
--- Inputs: jm_stg_new, jm_internal.identity_edges.
-insert into jm_internal.identity_edges
+-- Stages the links between identifiers seen together on the chunk's new events
+-- (cookie and user id at login, click id on a landing page, email on an order...) that
+-- neither the warehouse nor an earlier chunk of the file has. The chunk's pairs are made
+-- distinct first, so that DuckDB builds its anti-joins on them and only scans the edges known.
+-- Inputs: jm_stg_new, jm_internal.identity_edges, jm_internal.staged_identity_edges.
+insert into jm_internal.staged_identity_edges
 with
 pairs as (
     select identity_key as node_a, n_user as node_b from jm_stg_new
@@ -13,15 +15,25 @@ pairs as (
     union all select identity_key, n_session from jm_stg_new
 ),
 
+linked as (
+    select distinct node_a, node_b
+    from pairs
+    where node_b is not null
+        and node_b <> node_a
+),
+
 final as (
-    select distinct p.node_a, p.node_b
-    from pairs as p
-    where p.node_b is not null
-        and p.node_b <> p.node_a
-        and not exists (
+    select l.node_a, l.node_b
+    from linked as l
+    where not exists (
             select 1
             from jm_internal.identity_edges as e
-            where e.node_a = p.node_a and e.node_b = p.node_b
+            where e.node_a = l.node_a and e.node_b = l.node_b
+        )
+        and not exists (
+            select 1
+            from jm_internal.staged_identity_edges as s
+            where s.node_a = l.node_a and s.node_b = l.node_b
         )
 )
 

@@ -1,7 +1,7 @@
--- Appends the file's rejected records with their reasons; the raw record is kept as text with
+-- Stages the chunk's rejected records with their reasons; the raw record is kept as text with
 -- PII redacted: values of the source's PII keys masked, then free-text redaction.
 -- Inputs: jm_stg_validated, $load_id, $source, $file, $pii_keys, $now.
-insert into quarantine
+insert into jm_internal.staged_quarantine
 select
     $load_id as load_id,
     $source as source,

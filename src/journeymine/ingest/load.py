@@ -4,6 +4,15 @@ Every record of the file ends in exactly one of ``events``, ``quarantine`` or th
 count, so ``rows_read = rows_loaded + rows_rejected + rows_duplicate``. A file whose sha256
 was loaded before is skipped. A file that cannot be read leaves no rows behind, only a failed
 ``loads`` row with its error; the next run tries it again.
+
+Memory is bounded by a chunk, not the file: each chunk of about ``CHUNK_ROWS`` records is
+validated in temporary tables and its results appended to the load's staging tables
+(``jm_internal.staged_*``) in transactions of their own, so DuckDB frees the chunk's working
+tables as soon as they are dropped. (Inside one transaction spanning the file it could not:
+every replaced version is kept until commit, for a rollback, and memory grew with the file.) The staged rows then move into ``events``, ``quarantine`` and ``identity_edges``
+together with the ``loads`` row in one short transaction, where DuckDB writes large appends
+straight to the database file. Until that commit nothing of the file is visible; a failed or
+killed load leaves only its staging tables, which the next load replaces.
 """
 
 from __future__ import annotations
@@ -155,8 +164,8 @@ def _new_stage(con: duckdb.DuckDBPyConnection) -> None:
 def _load_in_chunks(
     con: duckdb.DuckDBPyConnection, path: Path, source: Source, params: dict[str, Any]
 ) -> _Tally:
-    """Read, validate and load the file chunk by chunk (about CHUNK_ROWS records each), so
-    memory is bounded by a chunk, not the file. The caller's transaction spans all chunks."""
+    """Read, validate and stage the file chunk by chunk (about CHUNK_ROWS records each), each
+    statement committed on its own, so memory is bounded by a chunk, not the file."""
     reading = readers.read(path, source)
     insert, input_params = _input_model(reading, source)
     tally = _Tally()
@@ -185,21 +194,25 @@ def _load_chunk(
     params: dict[str, Any],
     tally: _Tally,
 ) -> int:
-    """Number, validate and load what is staged; returns how many invalid records are done."""
+    """Number, validate and stage what was read; returns how many invalid records are done."""
+    # Each working table is dropped as soon as the next step has read it: outside a
+    # transaction, DuckDB frees it at once, so at most two of them are held at a time.
     _number_records(con, invalid, invalid_seen)
     sql.create_table_as(con, "jm_stg_validated", "ingest/int_records", params, temp=True)
-    sql.create_table_as(con, "jm_stg_new", "ingest/int_new_events", params, temp=True)
+    _new_stage(con)
     read, rejected = con.execute(
         "select count(*), count(reason_code) from jm_stg_validated"
     ).fetchall()[0]
-    loaded = con.execute("select count(*) from jm_stg_new").fetchall()[0][0]
     sql.run(con, "ingest/load_quarantine", params)
+    sql.create_table_as(con, "jm_stg_new", "ingest/int_new_events", params, temp=True)
+    con.execute("drop table jm_stg_validated")
+    loaded = con.execute("select count(*) from jm_stg_new").fetchall()[0][0]
     sql.run(con, "ingest/load_events", params)
     sql.run(con, "ingest/load_identity_edges")
+    con.execute("drop table jm_stg_new")
     tally.read += read
     tally.rejected += rejected
     tally.loaded += loaded
-    _new_stage(con)
     return len(invalid)
 
 
@@ -294,10 +307,10 @@ def load_file(
     started = _now()
     size = path.stat().st_size
     params = source_params(source, key)
-    con.execute("begin transaction")
+    load_id = _next_load_id(con)
+    params |= {"load_id": load_id, "file": name, "now": started}
     try:
-        load_id = _next_load_id(con)
-        params |= {"load_id": load_id, "file": name, "now": started}
+        sql.run(con, "ingest/staging_create")
         _rules_table(con, source)
         tally = _load_in_chunks(con, path, source, params)
         result = FileLoad(
@@ -311,20 +324,29 @@ def load_file(
             rows_duplicate=tally.read - tally.rejected - tally.loaded,
             load_id=load_id,
         )
-        _insert_load(con, result, size, started)
-        con.execute("commit")
+        _publish(con, result, size, started)
     except IngestError as exc:
-        con.execute("rollback")
         return _record_failure(con, source, name, digest, size, started, exc.reason)
     except duckdb.Error as exc:
-        con.execute("rollback")
         return _record_failure(con, source, name, digest, size, started, f"database error: {exc}")
-    except BaseException:
-        con.execute("rollback")
-        raise
     finally:
         _drop_stage(con)
     return result
+
+
+def _publish(
+    con: duckdb.DuckDBPyConnection, result: FileLoad, size: int, started: datetime
+) -> None:
+    """Move the staged file into the warehouse with its ``loads`` row: the file's one
+    transaction, all of it or nothing."""
+    con.execute("begin transaction")
+    try:
+        sql.run(con, "ingest/staging_publish")
+        _insert_load(con, result, size, started)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
 
 
 def _record_failure(
@@ -345,3 +367,4 @@ def _drop_stage(con: duckdb.DuckDBPyConnection) -> None:
     con.unregister("jm_batch")  # left registered when a batch failed; no-op otherwise
     for table in _STAGE_TABLES:
         con.execute(f"drop table if exists {table}")
+    sql.run(con, "ingest/staging_drop")

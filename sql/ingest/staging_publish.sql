@@ -1,0 +1,13 @@
+-- Moves one load's staged rows into the warehouse; run inside the load's one transaction,
+-- with its loads row. The staged rows are already new: deduplicated within the file and
+-- against what was loaded before (int_new_events, load_identity_edges).
+-- Inputs: jm_internal.staged_events, jm_internal.staged_quarantine,
+-- jm_internal.staged_identity_edges.
+insert into events
+select * from jm_internal.staged_events;
+
+insert into quarantine
+select * from jm_internal.staged_quarantine;
+
+insert into jm_internal.identity_edges
+select * from jm_internal.staged_identity_edges;
