@@ -16,7 +16,8 @@ from tests.conftest import TEST_KEY, write_config
 
 HEADER = (
     "event_id,collector_tstamp,event_name,page_url,page_referrer,domain_userid,user_id,"
-    "user_email,domain_sessionid,useragent,user_ipaddress,utm_source,utm_medium,utm_campaign"
+    "user_email,domain_sessionid,useragent,device_type,user_ipaddress,utm_source,utm_medium,"
+    "utm_campaign"
 )
 
 
@@ -34,9 +35,9 @@ def test_stitching_is_retroactive(tmp_path: Path) -> None:
     _web(
         data / "web" / "day1.csv",
         [
-            "e1,2026-09-01T10:00:00Z,page_view,https://b.example/,,ckA,,,s1,ua,10.0.0.1,,,",
-            "e2,2026-09-01T10:01:00Z,page_view,https://b.example/bikes,,ckA,,,s1,ua,10.0.0.1,,,",
-            "e3,2026-09-02T09:00:00Z,page_view,https://b.example/,,ckB,,,s2,ua,10.0.0.2,,,",
+            "e1,2026-09-01T10:00:00Z,page_view,https://b.example/,,ckA,,,s1,ua,desktop,10.0.0.1,,,",
+            "e2,2026-09-01T10:01:00Z,page_view,https://b.example/bikes,,ckA,,,s1,ua,desktop,10.0.0.1,,,",
+            "e3,2026-09-02T09:00:00Z,page_view,https://b.example/,,ckB,,,s2,ua,desktop,10.0.0.2,,,",
         ],
     )
     config = load_config(write_config(tmp_path, data))
@@ -50,8 +51,8 @@ def test_stitching_is_retroactive(tmp_path: Path) -> None:
         _web(
             data / "web" / "day2.csv",
             [
-                "e4,2026-09-03T08:00:00Z,login,https://b.example/account/login,,ckA,u1,,s3,ua,10.0.0.1,,,",
-                "e5,2026-09-03T20:00:00Z,login,https://b.example/account/login,,ckB,u1,,s4,ua,10.0.0.2,,,",
+                "e4,2026-09-03T08:00:00Z,login,https://b.example/account/login,,ckA,u1,,s3,ua,desktop,10.0.0.1,,,",
+                "e5,2026-09-03T20:00:00Z,login,https://b.example/account/login,,ckB,u1,,s4,ua,desktop,10.0.0.2,,,",
             ],
         )
         ingest_source(con, config, config.source("web"), TEST_KEY)
@@ -152,3 +153,31 @@ def test_stitching_equals_networkx_connected_components() -> None:
     for node, customer in labels.items():
         by_customer.setdefault(customer, set()).add(node)
     assert {frozenset(c) for c in by_customer.values()} == expected
+
+
+def test_stitching_held_to_the_generators_truth_is_pure(
+    loaded: tuple[Config, duckdb.DuckDBPyConnection, list[SourceReport]], sample: GeneratedSample
+) -> None:
+    """Every stitched customer holds one generated person's events (purity 100%), joined to
+    the truth by event id (web-, soc-, msg- and the generator's opaque uid)."""
+    _, con, _ = loaded
+    events = con.execute(
+        "select event_id, customer_id from events where touchpoint is not null"
+    ).df()
+    truth = sample.truth
+    prefix = truth["channel"].map({"web": "web-", "social": "soc-", "chat": "msg-"})
+    suffix = truth["channel"].map({"web": "", "social": "", "chat": "-0"})
+    ids = prefix + truth["uid"].astype(str).str.zfill(9) + suffix
+    person = pd.Series(truth["customer"].to_numpy(), index=ids.to_numpy())
+    events["person"] = events["event_id"].map(person)
+    assert events["person"].notna().all()
+    assert len(events) == len(truth)  # every good touchpoint event loaded, none invented
+    # purity: the share of events whose customer's most frequent person is their own
+    top = events.groupby("customer_id")["person"].agg(lambda p: p.value_counts().iloc[0])
+    purity = top.sum() / len(events)
+    print(f"stitching purity {purity:.1%} over {len(events)} events, {len(top)} customers")
+    assert purity == 1.0
+    # and completeness, for the record: a person's events mostly end in one customer
+    biggest = events.groupby("person")["customer_id"].agg(lambda c: c.value_counts().iloc[0])
+    print(f"stitching completeness {biggest.sum() / len(events):.1%}")
+    assert biggest.sum() / len(events) > 0.8

@@ -1,5 +1,7 @@
 -- grain: one row per record in the generated web clickstream export (good, broken and duplicate)
--- Shapes generated web events like a Snowplow-lite / tag-manager CSV export.
+-- Shapes generated web events like a Snowplow-lite / tag-manager CSV export. Its timestamps
+-- are coarse (occurred_at, to the whole minute) so consecutive events often share one; the
+-- rows are in the true order (exact_at), which is the only way left to tell them apart.
 -- Inputs: gen_events (one row per generated event; bad_kind set on the few that also get a
 -- planted broken copy), $base_url.
 with
@@ -9,7 +11,8 @@ web as (
 
 good as (
     select
-        occurred_at as sort_ts,
+        exact_at as sort_ts,
+        step as sort_step,
         0 as sort_copy,
         bad_kind,
         'web-' || lpad(cast(uid as varchar), 9, '0') as event_id,
@@ -31,6 +34,7 @@ good as (
         email as user_email,
         session_id as domain_sessionid,
         user_agent as useragent,
+        device_type,
         ip as user_ipaddress,
         case when click_id is not null then platform end as utm_source,
         case when click_id is not null then 'paid_social' end as utm_medium,
@@ -69,6 +73,6 @@ final as (
     select * from broken
 )
 
-select * exclude (sort_ts, sort_copy, bad_kind)
+select * exclude (sort_ts, sort_step, sort_copy, bad_kind)
 from final
-order by sort_ts, event_id, sort_copy
+order by sort_ts, sort_step, event_id, sort_copy

@@ -5,11 +5,20 @@ step, vectorised over all journeys at once), then writes the three exports real 
 a web clickstream CSV (or Parquet), social interactions and live chat as JSON lines.
 
 With ``stories=True`` (the default) it plants the deviations documented in
-``data/sample/README.md``: an abnormal drop-off at ``payment``, a dead end at
-``delivery_info``, a ``payment -> checkout`` back-and-forth loop and an undesigned
-``social_ad -> checkout`` shortcut. With ``broken_rate > 0`` it adds broken records as extra
-rows (the journeys behind the good rows stay intact). The ground truth is returned and written
-to ``ground_truth.json``.
+``data/sample/README.md`` and listed in ``STORY_TRUTH``: an abnormal drop-off at ``payment``,
+a dead end at ``delivery_info``, a ``payment -> checkout`` back-and-forth loop, an
+undesigned ``social_ad -> checkout`` shortcut, a ``checkout -> payment -> login`` rework cycle
+on mobile only and a drop-off at ``cart`` for journeys entering from social only; and things
+that look suspicious but are not findings (``NOT_FINDINGS``): browsing on after the order,
+busy browsing pages that convert a little below their stage. Some states of the chain are
+hidden (``HIDDEN``): a touchpoint visited in a situation with its own row, such as a login
+after the session expired. With ``stories=False`` every move follows the designed map.
+
+Whatever the stories, the web export writes whole-minute timestamps (its rows in the true
+order), so consecutive events often tie; ``ground_truth.json`` counts the ties. Event ids are
+opaque (their order is not the time order), as a collector's UUIDs are. With
+``broken_rate > 0`` it adds broken records as extra rows (the journeys behind the good rows
+stay intact). The ground truth is returned and written to ``ground_truth.json``.
 """
 
 from __future__ import annotations
@@ -96,6 +105,18 @@ CLEAN: dict[str, dict[str, float]] = {
     "referral": {},
 }
 
+# Hidden states of the chain: a touchpoint visited in a particular situation, with a row of
+# its own (a session that expired at payment, the checkout and payment retried after it,
+# browsing on after the purchase). Each shows up in the exports as its touchpoint.
+HIDDEN: dict[str, str] = {
+    "login@session_expired": "login",
+    "checkout@retry": "checkout",
+    "payment@retry": "payment",
+    "product_page@browsing": "product_page",
+    "product_page@after_goal": "product_page",
+    "home@after_goal": "home",
+}
+
 # The planted stories: rows of the chain replaced when stories are on.
 STORIES: dict[str, dict[str, float]] = {
     # abnormal drop-off at payment, and a payment -> checkout back-and-forth loop
@@ -104,14 +125,111 @@ STORIES: dict[str, dict[str, float]] = {
     "delivery_info": {"cart": 0.02, "product_page": 0.02},
     # an undesigned shortcut: a deep-linked ad lands straight on checkout
     "social_ad": {"product_page": 0.65, "home": 0.10, "checkout": 0.10},
+    # browsing pages that are not dead ends: many visits, most go on, and their goal rate is a
+    # little below the others of their stage: people who read the blog or browse the whole
+    # range are earlier in their decision, so the bike pages they go on to convert less
+    "blog": {"product_list": 0.42, "product_page@browsing": 0.18},
+    "product_list": {"product_page@browsing": 0.70, "compare": 0.14},
+    "product_page@browsing": {
+        "cart": 0.38,
+        "compare": 0.10,
+        "chat_presales": 0.06,
+        "delivery_info": 0.08,
+        "product_list": 0.22,
+    },
+    "product_page": {
+        "cart": 0.45,
+        "compare": 0.10,
+        "chat_presales": 0.06,
+        "delivery_info": 0.08,
+        "product_list": 0.16,
+    },
+    # the cart converts well, except for journeys that entered from social (below)
+    "cart": {"login": 0.32, "checkout": 0.63},
+    # post-goal browsing: after the order some customers go on looking at bikes
+    "order_confirmed": {
+        "account_setup": 0.45,
+        "product_page@after_goal": 0.12,
+        "home@after_goal": 0.06,
+    },
+    "product_page@after_goal": {},
+    "home@after_goal": {},
+    # the mobile rework cycle (entered from payment on mobile only, below): the expired
+    # session sends the customer to log in again, then checkout and payment once more, and
+    # fewer of them complete the order
+    "login@session_expired": {"checkout@retry": 0.85},
+    "checkout@retry": {"payment@retry": 0.85},
+    "payment@retry": {"order_confirmed": 0.15, "login@session_expired": 0.10},
 }
 
-STORY_TRUTH = {
-    "drop_off": "payment",
-    "dead_end": "delivery_info",
-    "loop": ["payment", "checkout"],
-    "undesigned_transition": ["social_ad", "checkout"],
+DeviceType = Literal["desktop", "mobile", "tablet"]
+DEVICES: dict[DeviceType, float] = {"desktop": 0.45, "mobile": 0.45, "tablet": 0.10}
+ENTRY_CHANNELS = ("web", "social")
+
+# Stories confined to one segment: rows replaced, on top of STORIES, for that segment only.
+SEGMENT_STORIES: dict[tuple[str, str], dict[str, dict[str, float]]] = {
+    # on mobile the session expires at payment: back to login, then checkout again
+    ("device_type", "mobile"): {
+        "payment": {"order_confirmed": 0.33, "checkout": 0.12, "login@session_expired": 0.22},
+    },
+    # journeys that enter from social add to cart on impulse and leave far more often
+    ("entry_channel", "social"): {"cart": {"login": 0.17, "checkout": 0.41}},
 }
+
+# The ground truth, in ground_truth.json: each planted finding, and what looks suspicious but
+# must not be flagged. ``touchpoint`` is where a finding is located (for a transition, the
+# touchpoint it leaves); a ``cycle`` starts at the touchpoint the journey reaches first; an
+# entry with ``consequence_of`` follows from another story (a true finding, not a separate
+# one to recall).
+Story = dict[str, object]
+_MOBILE = {"key": "attribute:device_type", "value": "mobile"}
+_SOCIAL = {"key": "entry_channel", "value": "social"}
+STORY_TRUTH: list[Story] = [
+    {"id": "drop_off:payment", "kind": "drop_off", "touchpoint": "payment", "segment": None},
+    {"id": "dead_end:delivery_info", "kind": "dead_end", "touchpoint": "delivery_info",
+     "segment": None},
+    {"id": "loop:checkout-payment", "kind": "loop", "touchpoint": "payment",
+     "cycle": ["checkout", "payment"], "from": "payment", "to": "checkout", "segment": None},
+    {"id": "undesigned_transition:social_ad-checkout", "kind": "undesigned_transition",
+     "touchpoint": "social_ad", "from": "social_ad", "to": "checkout", "segment": None},
+    {"id": "rework_cycle:checkout-payment-login", "kind": "rework_cycle", "touchpoint": "payment",
+     "cycle": ["checkout", "payment", "login"], "from": "payment", "to": "login",
+     "segment": _MOBILE},
+    {"id": "drop_off:cart@social", "kind": "drop_off", "touchpoint": "cart", "segment": _SOCIAL},
+    # consequences: true findings that follow from the stories above
+    {"id": "drop_off:delivery_info", "kind": "drop_off", "touchpoint": "delivery_info",
+     "segment": None, "consequence_of": "dead_end:delivery_info"},
+    {"id": "undesigned_transition:payment-checkout", "kind": "undesigned_transition",
+     "touchpoint": "payment", "from": "payment", "to": "checkout", "segment": None,
+     "consequence_of": "loop:checkout-payment"},
+    {"id": "undesigned_transition:payment-login", "kind": "undesigned_transition",
+     "touchpoint": "payment", "from": "payment", "to": "login", "segment": _MOBILE,
+     "consequence_of": "rework_cycle:checkout-payment-login"},
+]  # fmt: skip
+
+NOT_FINDINGS: list[Story] = [
+    # post-goal browsing: steps after a journey's goal are not deviations
+    {"kind": "undesigned_transition", "touchpoint": "order_confirmed", "from": "order_confirmed",
+     "to": "product_page", "segment": None, "why": "post-goal browsing"},
+    {"kind": "undesigned_transition", "touchpoint": "order_confirmed", "from": "order_confirmed",
+     "to": "home", "segment": None, "why": "post-goal browsing"},
+    # busy browsing pages that convert a little below average, and most people go on
+    {"kind": "dead_end", "touchpoint": "blog", "segment": None,
+     "why": "browsing page: goal rate a little below average, most journeys go on"},
+    {"kind": "dead_end", "touchpoint": "product_list", "segment": None,
+     "why": "browsing page: goal rate a little below average, most journeys go on"},
+    # the social drop-off at cart, judged over all journeys, stays under the target
+    {"kind": "drop_off", "touchpoint": "cart", "segment": None,
+     "why": "only journeys entering from social drop off at cart; overall under its target"},
+    # what coarse timestamps would fake if ties were not broken by the file's order
+    {"kind": "undesigned_transition", "touchpoint": "order_confirmed", "from": "order_confirmed",
+     "to": "payment", "segment": None,
+     "why": "coarse web timestamps: ties must keep the file's order"},
+]  # fmt: skip
+
+# The web export writes its timestamps to the whole minute (its row order is the true order).
+COARSE_SOURCE: Channel = "web"
+COARSE_GRAIN_S = 60
 
 # Which broken records each export gets (extra rows), and what ingestion must call them.
 BROKEN_KINDS: dict[Channel, tuple[str, ...]] = {
@@ -123,15 +241,25 @@ BROKEN_KINDS: dict[Channel, tuple[str, ...]] = {
 MODELS = ("city-e1", "trail-x2", "cargo-c3", "fold-f1")
 _FIRST = ("ana", "ben", "chloe", "dev", "emma", "femi", "gus", "hana", "ivan", "jo", "kai", "lea")
 _LAST = ("silva", "okafor", "novak", "schmidt", "tanaka", "moreau", "kowalski", "byrne")
-_AGENTS = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Version/17.5 Safari",
-    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0 Mobile Safari",
-)
+# two browsers per device type; a cookie is one browser, so it keeps its device and agent
+_AGENTS: dict[DeviceType, tuple[str, str]] = {
+    "desktop": (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Version/17.5 Safari",
+    ),
+    "mobile": (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0 Mobile Safari",
+    ),
+    "tablet": (
+        "Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Version/17.5 Safari",
+        "Mozilla/5.0 (Linux; Android 14; SM-X710) AppleWebKit/537.36 Chrome/126.0 Safari/537.36",
+    ),
+}
 _PLATFORMS = ("instagram", "facebook", "tiktok")
 _TZ_OFFSETS_MIN = (0, 60, 120, -300, -240, 330)
 MAX_STEPS = 40
+EVENTS_PER_JOURNEY = 4.34  # measured on the chain with stories, to hit --events
 
 
 @dataclass(frozen=True)
@@ -151,40 +279,73 @@ class GeneratedSample:
     channel, occurred_at and the identifiers it was written with."""
 
 
-def _chain(stories: bool) -> tuple[list[str], np.ndarray]:
-    names = list(TOUCHPOINTS)
-    rows = {**CLEAN, **(STORIES if stories else {})}
-    matrix = np.zeros((len(names), len(names) + 1))
-    for i, name in enumerate(names):
-        for target, p in rows[name].items():
-            matrix[i, names.index(target)] = p
-        matrix[i, -1] = 1.0 - matrix[i, :-1].sum()
-    return names, np.cumsum(matrix, axis=1)
+def _segment_groups() -> list[tuple[DeviceType, str]]:
+    """The (device type, entry channel) groups the chain has a matrix for, in index order."""
+    return [(d, e) for d in DEVICES for e in ENTRY_CHANNELS]
 
 
-def _simulate(rng: np.random.Generator, n_journeys: int, stories: bool) -> pd.DataFrame:
-    """Touchpoint sequences for ``n_journeys`` journeys: one row per (journey, step)."""
-    names, cum = _chain(stories)
-    end = len(names)
-    entry_p = np.array([ENTRY.get(n, 0.0) for n in names])
-    state = rng.choice(len(names), size=n_journeys, p=entry_p / entry_p.sum())
+def _chain(stories: bool) -> tuple[list[str], list[str], np.ndarray]:
+    """States, the touchpoint each state shows as, and the cumulative transition matrices.
+
+    One matrix per (device type, entry channel) group, ``cum[group, state]``; the last column
+    is "leave". Without stories every group has the same, designed-only matrix and no hidden
+    state is ever reached.
+    """
+    states = [*TOUCHPOINTS, *HIDDEN]
+    shown = [HIDDEN.get(s, s) for s in states]
+    groups = _segment_groups()
+    matrix = np.zeros((len(groups), len(states), len(states) + 1))
+    for g, (device, entry) in enumerate(groups):
+        rows: dict[str, dict[str, float]] = {**CLEAN}
+        if stories:
+            rows |= STORIES
+            rows |= SEGMENT_STORIES.get(("device_type", device), {})
+            rows |= SEGMENT_STORIES.get(("entry_channel", entry), {})
+        for i, state in enumerate(states):
+            for target, p in rows.get(state, {}).items():
+                matrix[g, i, states.index(target)] = p
+            matrix[g, i, -1] = 1.0 - matrix[g, i, :-1].sum()
+    if (matrix < -1e-9).any():
+        raise JourneymineError("a row of the generator's chain sums to more than 1")
+    return states, shown, np.cumsum(matrix, axis=2)
+
+
+def _simulate(rng: np.random.Generator, device: np.ndarray, stories: bool) -> pd.DataFrame:
+    """Touchpoint sequences, one journey per element of ``device`` (its device type index):
+    one row per (journey, step), with the chain's state and the journey's entry channel."""
+    states, shown, cum = _chain(stories)
+    end = len(states)
+    n_journeys = len(device)
+    entry_p = np.array([ENTRY.get(s, 0.0) for s in states])
+    state = rng.choice(len(states), size=n_journeys, p=entry_p / entry_p.sum())
+    social_entry = np.array([TOUCHPOINTS[states[s]].channel == "social" for s in state])
+    group = device * len(ENTRY_CHANNELS) + social_entry.astype(int)
     journey = np.arange(n_journeys)
     parts = []
     for step in range(1, MAX_STEPS + 1):
-        parts.append(pd.DataFrame({"journey": journey, "step": step, "tp": state}))
+        parts.append(pd.DataFrame({"journey": journey, "step": step, "st": state}))
         draw = rng.random(len(state))
-        state = (draw[:, None] > cum[state]).sum(axis=1)
+        state = (draw[:, None] > cum[group, state]).sum(axis=1)
         alive = state < end
-        journey, state = journey[alive], state[alive]
+        journey, state, group = journey[alive], state[alive], group[alive]
         if len(state) == 0:
             break
     steps = pd.concat(parts, ignore_index=True).sort_values(["journey", "step"], kind="stable")
-    steps["touchpoint"] = pd.Categorical.from_codes(steps.pop("tp").to_numpy(), names)
+    codes = steps.pop("st").to_numpy()
+    steps["state"] = pd.Categorical.from_codes(codes, states)
+    tp_codes = np.array([list(TOUCHPOINTS).index(t) for t in shown])[codes]
+    steps["touchpoint"] = pd.Categorical.from_codes(tp_codes, list(TOUCHPOINTS))
+    steps["entry_channel"] = np.array(ENTRY_CHANNELS)[
+        social_entry.astype(int)[steps["journey"].to_numpy()]
+    ]
     return steps.reset_index(drop=True)
 
 
 def _delays(rng: np.random.Generator, touchpoint: pd.Series) -> np.ndarray:
-    """Seconds from the previous step to this one, by what kind of step this is."""
+    """Seconds from the previous step to this one, by what kind of step this is.
+
+    Rows are in (journey, step) order; the first step's delay is ignored by the caller.
+    """
     n = len(touchpoint)
     seconds = rng.lognormal(mean=np.log(50), sigma=0.8, size=n)
     tp = touchpoint.astype(str).to_numpy()
@@ -193,6 +354,14 @@ def _delays(rng: np.random.Generator, touchpoint: pd.Series) -> np.ndarray:
     after_chat = np.zeros(n, dtype=bool)
     after_chat[1:] = chat[:-1]
     seconds[after_chat] += 300  # the conversation itself takes a few minutes
+    # a landing page comes at least a minute after its social click, so the web export's
+    # whole-minute timestamps never put it before the click
+    after_social = np.zeros(n, dtype=bool)
+    after_social[1:] = np.isin(tp[:-1], ["social_ad", "social_post"])
+    seconds[after_social] += COARSE_GRAIN_S
+    # the confirmation page follows the payment within seconds
+    confirmed = tp == "order_confirmed"
+    seconds[confirmed] = rng.uniform(2, 15, size=int(confirmed.sum()))
     days = np.isin(tp, ["account_setup", "review"])
     seconds[days] = rng.uniform(0.5, 3.0, size=int(days.sum())) * 86400
     return seconds
@@ -203,27 +372,36 @@ def simulate(events: int, *, seed: int = 7, stories: bool = True, days: int = 60
     if events < 1:
         raise JourneymineError(f"--events must be at least 1, got {events}")
     rng = np.random.default_rng(seed)
-    n_journeys = max(1, round(events / 4.45))  # measured: about 4.45 events a journey
-    steps = _simulate(rng, n_journeys, stories)
+    n_journeys = max(1, round(events / EVENTS_PER_JOURNEY))
 
     # customers: about 1.3 journeys each, at least 20 days apart
     n_customers = max(1, round(n_journeys / 1.3))
     cust_of_journey = np.sort(rng.integers(0, n_customers, size=n_journeys))
     j = pd.DataFrame({"journey": np.arange(n_journeys), "customer": cust_of_journey})
     j["k"] = j.groupby("customer").cumcount()
-    base = rng.uniform(0, days * 86400, size=n_customers)
-    j["start_s"] = base[j["customer"]] + j["k"] * rng.uniform(20, 40, size=n_journeys) * 86400
-    # a returning customer keeps the same browser half of the time
+    # a returning customer keeps the same browser half of the time; a browser (cookie) is one
+    # device type and one user agent
     new_cookie = (j["k"] == 0) | (rng.random(n_journeys) < 0.5)
     j["cookie_no"] = np.cumsum(new_cookie) - 1
+    n_cookies = int(j["cookie_no"].max()) + 1
+    device_of_cookie = rng.choice(len(DEVICES), size=n_cookies, p=list(DEVICES.values()))
+    agent_of_cookie = rng.integers(0, 2, size=n_cookies)
+    device = device_of_cookie[j["cookie_no"].to_numpy()]
+    j["device_type"] = np.array(list(DEVICES))[device]
+    agents = np.array([_AGENTS[d][i] for d in DEVICES for i in (0, 1)])
+    j["user_agent"] = agents[device * 2 + agent_of_cookie[j["cookie_no"].to_numpy()]]
+    steps = _simulate(rng, device, stories)
+
+    base = rng.uniform(0, days * 86400, size=n_customers)
+    j["start_s"] = base[j["customer"]] + j["k"] * rng.uniform(20, 40, size=n_journeys) * 86400
     j["remembered_login"] = (j["k"] > 0) & (rng.random(n_journeys) < 0.5)
     j["tz_offset_min"] = rng.choice(_TZ_OFFSETS_MIN, size=n_journeys)
     j["platform"] = rng.choice(_PLATFORMS, size=n_journeys)
-    j["user_agent"] = rng.choice(_AGENTS, size=n_journeys)
     j["model"] = rng.choice(MODELS, size=n_journeys)
 
     ev = steps.merge(j, on="journey", how="left")
-    ev["uid"] = np.arange(len(ev))
+    # event ids are opaque, as a collector's UUIDs are: their order is not the time order
+    ev["uid"] = rng.permutation(len(ev))
     delay = _delays(rng, ev["touchpoint"])
     delay[ev["step"].to_numpy() == 1] = 0.0
     ev["offset_s"] = pd.Series(delay).groupby(ev["journey"].to_numpy()).cumsum().to_numpy()
@@ -236,13 +414,15 @@ def simulate(events: int, *, seed: int = 7, stories: bool = True, days: int = 60
         prev_end = start[rows - 1] + duration[rows - 1]
         start[rows] = np.maximum(start[rows], prev_end + 10 * 86400)
     ev["start_s"] = start[ev["journey"].to_numpy()]
-    ev["occurred_at"] = pd.Timestamp(START).tz_convert(None) + pd.to_timedelta(
+    ev["exact_at"] = pd.Timestamp(START).tz_convert(None) + pd.to_timedelta(
         np.round(ev["start_s"] + ev["offset_s"]), unit="s"
     )
-
     tp = ev["touchpoint"].astype(str)
     spec = {name: TOUCHPOINTS[name] for name in TOUCHPOINTS}
     ev["channel"] = tp.map({k: v.channel for k, v in spec.items()})
+    # what the exports write: the coarse source to the whole minute, the others to the second
+    coarse = (ev["channel"] == COARSE_SOURCE).to_numpy()
+    ev["occurred_at"] = ev["exact_at"].where(~coarse, ev["exact_at"].dt.floor(f"{COARSE_GRAIN_S}s"))
     ev["event_name"] = tp.map({k: v.event_name for k, v in spec.items()})
     ev["url_path"] = tp.map({k: v.url_path for k, v in spec.items()})
     ev["url_path"] = ev["url_path"].str.replace("{model}", "", regex=False) + np.where(
@@ -335,6 +515,7 @@ def _chatter(rng: np.random.Generator, ev: pd.DataFrame) -> pd.DataFrame:
     out["occurred_at"] = out["occurred_at"] - pd.to_timedelta(
         rng.uniform(60, 7200, len(out)), unit="s"
     ).round("s")
+    out["exact_at"] = out["occurred_at"]
     out["social_text"] = np.where(
         kinds == "dm",
         "Can someone help? Reach me at " + out["email"].fillna("") + " or " + "+44 7700 900456",
@@ -447,13 +628,14 @@ def _generate_into(
     chatter = _chatter(rng, ev)
     _plant_broken(rng, ev, broken_rate)
     allev = pd.concat([ev, chatter], ignore_index=True)
-    allev["uid"] = np.arange(len(allev))
+    allev["uid"] = np.concatenate([ev["uid"].to_numpy(), len(ev) + np.arange(len(chatter))])
 
     cols = [
-        "uid", "channel", "occurred_at", "event_name", "url_path", "click_id", "platform",
-        "referrer", "cookie_id", "user_id", "email", "phone", "handle", "session_id",
-        "conversation_id", "user_agent", "ip", "campaign", "tz_offset_min", "interaction",
-        "intent", "social_text", "chat_opening", "chat_followup", "handoff", "csat", "bad_kind",
+        "uid", "step", "channel", "occurred_at", "exact_at", "device_type", "event_name",
+        "url_path", "click_id", "platform", "referrer", "cookie_id", "user_id", "email",
+        "phone", "handle", "session_id", "conversation_id", "user_agent", "ip", "campaign",
+        "tz_offset_min", "interaction", "intent", "social_text", "chat_opening",
+        "chat_followup", "handoff", "csat", "bad_kind",
     ]  # fmt: skip
     table = pa.Table.from_pandas(allev[cols].astype({"csat": "Int64"}), preserve_index=False)
     gz = ".gz" if gzip_output else ""
@@ -514,8 +696,10 @@ def _generate_into(
                 "email",
                 "handle",
                 "click_id",
+                "device_type",
+                "entry_channel",
             ]
-        ],
+        ].copy(),
     )
     truth = {
         "seed": seed,
@@ -525,10 +709,33 @@ def _generate_into(
         "records": records,
         "files": {ch: str(p.relative_to(out)) for ch, p in files.items()},
         "broken_records": broken,
-        "stories": STORY_TRUTH if stories else {},
+        "stories": STORY_TRUTH if stories else [],
+        "not_findings": NOT_FINDINGS if stories else [],
+        "coarse_timestamps": _coarse_ties(ev),
     }
     (out / "ground_truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
     return sample
+
+
+GOALS = ("order_confirmed", "referral")
+
+
+def _coarse_ties(ev: pd.DataFrame) -> dict[str, object]:
+    """How often the coarse source's timestamps tie within a journey: all consecutive steps,
+    and goal events with the designed step before them (the file's order tells them apart)."""
+    same_journey = ev["journey"].to_numpy()[1:] == ev["journey"].to_numpy()[:-1]
+    at = ev["occurred_at"].to_numpy()
+    ch = ev["channel"].to_numpy()
+    tied = same_journey & (at[1:] == at[:-1]) & (ch[1:] == COARSE_SOURCE) & (ch[:-1] == ch[1:])
+    tp = ev["touchpoint"].astype(str).to_numpy()
+    into_goals = [f"{a}>{b}" for a, row in CLEAN.items() for b in row if b in GOALS]
+    into_goal = (pd.Series(tp[:-1]) + ">" + pd.Series(tp[1:])).isin(into_goals).to_numpy()
+    return {
+        "source": COARSE_SOURCE,
+        "grain_seconds": COARSE_GRAIN_S,
+        "ties": int(tied.sum()),
+        "goal_ties": int((tied & into_goal).sum()),
+    }
 
 
 def write_broken_files(out_dir: Path | str, sample_dir: Path | str) -> dict[str, Path]:
@@ -549,7 +756,8 @@ def write_broken_files(out_dir: Path | str, sample_dir: Path | str) -> dict[str,
     paths["truncated_gzip"].write_bytes(whole[: len(whole) // 2])
     lines = web_csv.decode("utf-8").splitlines()
     header = lines[0].split(",")
-    latin = [lines[0], lines[1].replace("/bikes", "/vélos")]
+    bikes = next(line for line in lines[1:] if "/bikes" in line)
+    latin = [lines[0], bikes.replace("/bikes", "/vélos")]
     paths["wrong_encoding"].write_bytes(("\n".join(latin) + "\n").encode("latin-1"))
     drop = header.index("collector_tstamp")
     trimmed = [

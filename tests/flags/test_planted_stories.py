@@ -9,6 +9,20 @@ from journeymine.mine import pm4py_adapter
 from tests.mining import Mined
 
 
+def _planted(kind: str) -> set[str]:
+    """The touchpoints of the planted story of ``kind`` found over all journeys (no segment)."""
+    story = next(
+        s
+        for s in STORY_TRUTH
+        if s["kind"] == kind and s["segment"] is None and "consequence_of" not in s
+    )
+    if "cycle" in story:
+        return {str(t) for t in story["cycle"]}  # type: ignore[attr-defined]
+    if "from" in story:
+        return {str(story["from"]), str(story["to"])}
+    return {str(story["touchpoint"])}
+
+
 def _find(flags, kind: str, subject: set[str]):  # type: ignore[no-untyped-def]
     for f in flags:
         names = {f.touchpoint, f.from_touchpoint, f.to_touchpoint} - {None}
@@ -20,10 +34,10 @@ def _find(flags, kind: str, subject: set[str]):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("kind", "subject"),
     [
-        ("drop_off", {STORY_TRUTH["drop_off"]}),
-        ("dead_end", {STORY_TRUTH["dead_end"]}),
-        ("loop", set(STORY_TRUTH["loop"])),
-        ("undesigned_transition", set(STORY_TRUTH["undesigned_transition"])),
+        ("drop_off", _planted("drop_off")),
+        ("dead_end", _planted("dead_end")),
+        ("loop", _planted("loop")),
+        ("undesigned_transition", _planted("undesigned_transition")),
     ],
 )
 def test_planted_story_is_flagged_near_the_top(

@@ -14,7 +14,13 @@ def test_segments_partition_the_journeys(mined_stories: Mined) -> None:
             "where level = 'stage' and node = 'awareness' group by segment"
         ).fetchall()
     )
-    assert set(segments) == {"all", "entry_channel", "persona", "attribute:utm_source"}
+    assert set(segments) == {
+        "all",
+        "entry_channel",
+        "persona",
+        "attribute:utm_source",
+        "attribute:device_type",
+    }
     assert len(set(segments.values())) == 1  # each breakdown adds up to all journeys
     personas = {
         r[0]
