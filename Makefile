@@ -53,6 +53,10 @@ format: install ## format the code with ruff
 	$(BIN)/ruff format src pipelines tests
 	$(BIN)/ruff check --fix src pipelines tests
 
+.PHONY: bench-load
+bench-load: install ## peak memory and time of loading a 1M-, 3M- and 10M-record file
+	$(BIN)/python benchmarks/load_memory.py
+
 sample: install ## regenerate data/sample (deterministic: same seed, same files)
 	$(BIN)/journeymine generate --events 6000 --out data/sample
 
