@@ -134,11 +134,21 @@ class NightlyResult:
             f"token-replay fitness {_pct(c.token_replay_fitness)}",
             f"flags: {len(flags)}, ranked by lost goal completions",
         ]
-        lines += [
-            f"  {f.rank:>2}. {f.kind:<22} {f.subject:<28} "
-            f"~{f.lost_goal_completions:.1f} lost  {f.evidence}"
-            for f in flags[:SUMMARY_FLAGS]
-        ]
+        share = c.goals_before_predecessor_share
+        if share is not None and share > ORDER_WARNING_SHARE:
+            lines.insert(
+                2,
+                f"warning: {c.goals_before_predecessor} of {c.goal_steps} goals "
+                f"({_pct(share)}) come right before one of their designed predecessors: the "
+                "exports' timestamps look coarse or out of order, so some converted journeys "
+                "may look lost",
+            )
+        for f in flags[:SUMMARY_FLAGS]:
+            lines += [
+                f"  {f.rank:>2}. {f.kind:<22} {f.subject:<32} {_whom(f):<34} "
+                f"~{f.lost_goal_completions:.1f} lost",
+                f"      {f.evidence.split('. ')[0]}",
+            ]
         more = len(flags) - SUMMARY_FLAGS
         if more > 0:
             lines.append(f"  ... and {more} more in {_shown(self.mining.flags_csv)}")
@@ -159,6 +169,19 @@ class NightlyResult:
             f"{'done' if self.ok else 'done with problems'}: {loaded} of {files} file(s) "
             f"loaded, {failed} failed, {missing} source(s) without files; {flags}"
         )
+
+
+# Above this share of goals right before a designed predecessor, the summary warns.
+ORDER_WARNING_SHARE = 0.01
+
+
+def _whom(flag: Flag) -> str:
+    """Whom a flag is about, and where it is worst."""
+    who = "everyone" if flag.segment == "all" else f"{flag.segment}={flag.segment_value}"
+    p = flag.concentrated_p_value
+    if flag.concentrated_segment is not None and p is not None and p < 0.05:
+        who += f", worst {flag.concentrated_segment}={flag.concentrated_value}"
+    return who
 
 
 def _shown(path: Path) -> str:

@@ -110,7 +110,7 @@ KILL_POINTS = [
     ("ingest/int_records", 3),  # a later file, after the first one committed
     ("identity/update_event_customers", 1),  # stitching
     ("mine/stage_funnel", 1),  # mining, half of its tables rebuilt
-    ("flags/ranked", 1),  # raising flags
+    ("flags/undesigned_transition", 1),  # raising flags, some rules run
     ("publish", 1),  # copying the analysts' copy
 ]
 

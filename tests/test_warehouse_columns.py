@@ -104,7 +104,7 @@ def test_rates_and_shares_are_fractions(mined_stories: Mined) -> None:
     ).fetchall()
     assert outside == []
     metrics = {m for (m,) in con.execute("select distinct metric from flags").fetchall()}
-    assert metrics >= {"drop_off_rate", "loop_rate", "source_share"}
+    assert metrics >= {"drop_off_rate", "loop_rate", "goal_rate"}
 
 
 def test_the_flags_report_uses_the_flags_table_names(mined_stories: Mined, tmp_path: Path) -> None:

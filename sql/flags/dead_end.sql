@@ -1,67 +1,119 @@
--- Flag rule dead_end: a non-goal touchpoint from which journeys almost never reach a goal
--- (goal rate below its target with 95% confidence, over at least $min_journeys journeys),
--- or that the designed map leaves with no way forward to any goal.
--- Lost goal completions: journeys through it times (its stage's goal rate - its own goal rate).
--- Inputs: touchpoint_stats, map_touchpoints, map_targets.
+-- Flag rule dead_end, candidates: every non-goal touchpoint, overall and in every segment.
+-- k of n: journeys through it that reach a goal afterwards, of the journeys through it.
+-- Baseline (k_base of n_base): the other journeys of its stage (that reached the stage but
+-- not this touchpoint), their goal rate after reaching the stage. Tested one-sided: is its
+-- goal rate below the baseline? The engine also asks for a practical effect: at most
+-- mining.dead_end_relative_goal_rate of the baseline. And a dead end is where journeys stop:
+-- only touchpoints where most journeys (over half) go neither on as designed nor to a goal
+-- are candidates, so a page whose visitors go on and get lost further along is not one
+-- (the loss is located where they stop). A touchpoint the map leaves with no way to any
+-- goal is a dead end by design ('structural', overall only).
+-- Lost goal completions: journeys through it times (baseline goal rate - its own).
+-- Inputs: int_node_visits, int_journey_segments, touchpoint_stats, map_touchpoints.
 with
-stats as (
-    select * from touchpoint_stats where segment = 'all' and level = 'touchpoint'
+touchpoints as (
+    select touchpoint, stage, goal_reachable from map_touchpoints where not is_goal
 ),
 
-stage_rates as (
-    select node as stage, goal_rate as stage_goal_rate
-    from touchpoint_stats
-    where segment = 'all' and level = 'stage'
+visits as (
+    select v.journey_id, v.level, v.node, v.goal_after, sg.segment, sg.segment_value
+    from int_node_visits as v
+    inner join int_journey_segments as sg on sg.journey_id = v.journey_id
 ),
 
-candidates as (
+at_touchpoint as (
     select
+        t.segment,
+        t.segment_value,
         m.touchpoint,
-        s.journeys,
-        s.goal_journeys,
-        s.goal_rate,
-        s.goal_rate_low,
-        s.goal_rate_high,
-        t.dead_end_goal_rate,
-        r.stage_goal_rate,
-        not m.goal_reachable as no_way_forward
-    from map_touchpoints as m
-    inner join map_targets as t on t.touchpoint = m.touchpoint
-    left join stats as s on s.node = m.touchpoint
-    left join stage_rates as r on r.stage = m.stage
-    where not m.is_goal
-        and (
-            (s.goal_rate_high < t.dead_end_goal_rate and s.journeys >= $min_journeys)
-            or not m.goal_reachable
-        )
+        m.stage,
+        count(*) as n,
+        sum(t.goal_after) as k,
+        sum(s.goal_after) as k_stage
+    from visits as t
+    inner join touchpoints as m on t.level = 'touchpoint' and m.touchpoint = t.node
+    inner join visits as s
+        on s.journey_id = t.journey_id and s.level = 'stage' and s.node = m.stage
+        and s.segment = t.segment and s.segment_value = t.segment_value
+    group by t.segment, t.segment_value, m.touchpoint, m.stage
+),
+
+at_stage as (
+    select segment, segment_value, node as stage, count(*) as n, sum(goal_after) as k
+    from visits
+    where level = 'stage'
+    group by segment, segment_value, node
+),
+
+tested as (
+    select
+        'dead_end' as kind,
+        a.touchpoint as subject,
+        a.touchpoint,
+        a.segment,
+        a.segment_value,
+        cast(a.k as bigint) as k,
+        cast(a.n as bigint) as n,
+        'below_baseline' as test,
+        cast(null as double) as threshold,
+        cast(s.k - a.k_stage as bigint) as k_base,
+        cast(s.n - a.n as bigint) as n_base
+    from at_touchpoint as a
+    inner join at_stage as s
+        on s.segment = a.segment and s.segment_value = a.segment_value and s.stage = a.stage
+    inner join touchpoint_stats as ts
+        on ts.segment = a.segment and ts.segment_value = a.segment_value
+        and ts.level = 'touchpoint' and ts.node = a.touchpoint
+    where ts.drop_off_rate > 0.5
+),
+
+structural as (
+    select
+        'dead_end' as kind,
+        m.touchpoint as subject,
+        m.touchpoint,
+        'all' as segment,
+        'all' as segment_value,
+        cast(0 as bigint) as k,
+        cast(0 as bigint) as n,
+        'structural' as test,
+        cast(null as double) as threshold,
+        cast(null as bigint) as k_base,
+        cast(null as bigint) as n_base
+    from touchpoints as m
+    where not m.goal_reachable
+),
+
+unioned as (
+    select * from tested
+    union all
+    select * from structural
 ),
 
 final as (
     select
-        'dead_end' as kind,
-        touchpoint as subject,
+        kind,
+        subject,
         touchpoint,
         cast(null as varchar) as from_touchpoint,
         cast(null as varchar) as to_touchpoint,
+        cast(null as varchar) as cycle,
+        segment,
+        segment_value,
         'goal_rate' as metric,
-        goal_rate as value,
-        goal_rate_low as ci_low,
-        goal_rate_high as ci_high,
-        dead_end_goal_rate as threshold,
-        stage_goal_rate as baseline,
-        coalesce(journeys - goal_journeys, 0) as journeys_affected,
-        coalesce(journeys * greatest(stage_goal_rate - goal_rate, 0), 0)
-            as lost_goal_completions,
-        case when no_way_forward
-            then 'the designed map leads from ' || touchpoint || ' to no goal; '
-            else '' end
-        || coalesce(
-            cast(goal_journeys as varchar) || ' of ' || cast(journeys as varchar)
-            || ' journeys through ' || touchpoint || ' reached a goal afterwards ('
-            || jm_pct_ci(goal_rate, goal_rate_low, goal_rate_high) || '; its stage: '
-            || jm_pct(stage_goal_rate) || ')',
-            'no journey visited it') as evidence
-    from candidates
+        k,
+        n,
+        test,
+        threshold,
+        k_base,
+        n_base,
+        n - k as journeys_affected,
+        case when n > 0 then k / n end as goal_rate_affected,
+        case when n_base > 0 then k_base / n_base end as goal_rate_expected,
+        case when n > 0 and n_base > 0
+            then n * greatest(k_base / n_base - k / n, 0) else 0.0 end as lost_goal_completions,
+        n as population
+    from unioned
 )
 
 select * from final

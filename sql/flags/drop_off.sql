@@ -1,14 +1,16 @@
--- Flag rule drop_off: a touchpoint whose drop-off rate is above its target with 95%
--- confidence (the Wilson interval's lower bound clears the target), over at least
--- $min_journeys journeys.
--- Lost goal completions: the journeys lost beyond the target, times the goal rate of those
--- who went on.
+-- Flag rule drop_off, candidates: every touchpoint with a designed way on that is not a goal,
+-- overall and in every segment.
+-- k of n: journeys reaching it that reach neither a designed successor nor a goal afterwards,
+-- of the journeys reaching it (visits after a journey's first goal do not count). Tested
+-- against the map's max_drop_off_rate (one-sided exact binomial test).
+-- Lost goal completions: the drop-offs beyond the target, times the goal rate of the
+-- journeys that went on as designed.
 -- Inputs: touchpoint_stats, map_targets.
 with
 stats as (
     select *
     from touchpoint_stats
-    where segment = 'all' and level = 'touchpoint' and drop_off_rate is not null
+    where level = 'touchpoint' and drop_off_rate is not null
 ),
 
 final as (
@@ -18,22 +20,24 @@ final as (
         s.node as touchpoint,
         cast(null as varchar) as from_touchpoint,
         cast(null as varchar) as to_touchpoint,
+        cast(null as varchar) as cycle,
+        s.segment,
+        s.segment_value,
         'drop_off_rate' as metric,
-        s.drop_off_rate as value,
-        s.drop_off_rate_low as ci_low,
-        s.drop_off_rate_high as ci_high,
+        s.drop_offs as k,
+        s.journeys as n,
+        'above_target' as test,
         t.max_drop_off_rate as threshold,
-        s.continued_goal_rate as baseline,
+        cast(null as bigint) as k_base,
+        cast(null as bigint) as n_base,
         s.drop_offs as journeys_affected,
-        s.journeys * (s.drop_off_rate - t.max_drop_off_rate) * coalesce(s.continued_goal_rate, 0)
-            as lost_goal_completions,
-        cast(s.drop_offs as varchar) || ' of ' || cast(s.journeys as varchar)
-            || ' journeys reaching ' || s.node || ' never went on as designed ('
-            || jm_pct_ci(s.drop_off_rate, s.drop_off_rate_low, s.drop_off_rate_high)
-            || '; target at most ' || jm_pct(t.max_drop_off_rate) || ')' as evidence
+        0.0 as goal_rate_affected,
+        s.continued_goal_rate as goal_rate_expected,
+        s.journeys * greatest(s.drop_off_rate - t.max_drop_off_rate, 0)
+            * coalesce(s.continued_goal_rate, 0) as lost_goal_completions,
+        s.journeys as population
     from stats as s
     inner join map_targets as t on t.touchpoint = s.node
-    where s.drop_off_rate_low > t.max_drop_off_rate and s.journeys >= $min_journeys
 )
 
 select * from final

@@ -1,103 +1,176 @@
--- Flag rule loop: back-and-forth between two touchpoints (A -> B -> A) where the map does not
--- design both directions, in more journeys than the target with 95% confidence.
--- Rate: journeys with the back-and-forth / journeys visiting both touchpoints (at least
--- $min_journeys of them).
--- Lost goal completions: looping journeys times (goal rate of the other visitors - theirs).
--- Inputs: journey_steps, int_journeys, int_node_visits, map_transitions, map_targets.
+-- Flag rule loop, candidates: rework cycles of any length, overall and in every segment. A
+-- journey repeats a cycle when it comes back to a touchpoint it had already passed after
+-- going further (A > B > A, or A > B > C > A with any steps between), through at least one
+-- move the map does not design: cycles the map intends (browsing back and forth between
+-- designed pages) are not problems. Only steps before a journey's first goal count.
+-- A cycle is named by its touchpoints in order, starting from the one earliest in the map
+-- (touchpoint_order), so A > B > C and B > C > A are the same cycle.
+-- k of n: journeys repeating the cycle, of the journeys visiting every touchpoint of it;
+-- tested against the map's max_loop_rate of its touchpoints (the smallest).
+-- Lost goal completions: repeating journeys times (the others' goal rate - theirs), both
+-- measured after the first visit of the cycle's first touchpoint.
+-- Inputs: journey_steps, int_moves, int_node_visits, int_journey_segments, map_touchpoints,
+-- map_targets.
 with
-ahead as (
+steps as (
+    select s.journey_id, s.step, s.touchpoint,
+        coalesce(m.touchpoint_order, 1000000) as map_order
+    from journey_steps as s
+    left join map_touchpoints as m on m.touchpoint = s.touchpoint
+    where not s.after_goal
+),
+
+returns as (
     select
         journey_id,
-        touchpoint,
-        lead(touchpoint) over by_journey as second,
-        lead(touchpoint, 2) over by_journey as third
-    from journey_steps
-    window by_journey as (partition by journey_id order by step)
+        step as start_step,
+        lead(step) over (partition by journey_id, touchpoint order by step) as back_step
+    from steps
 ),
 
-bounces as (
-    select distinct
+-- each return after going further, up to $max_cycle_length touchpoints round
+cycles as (
+    select journey_id, start_step, back_step
+    from returns
+    where back_step > start_step + 1 and back_step - start_step <= $max_cycle_length
+),
+
+cycle_steps as (
+    select
+        c.journey_id,
+        c.start_step,
+        c.back_step - c.start_step as cycle_length,
+        s.step - c.start_step as pos,
+        s.touchpoint,
+        s.map_order,
+        mv.designed
+    from cycles as c
+    inner join steps as s
+        on s.journey_id = c.journey_id and s.step >= c.start_step and s.step < c.back_step
+    inner join int_moves as mv on mv.journey_id = s.journey_id and mv.step = s.step
+),
+
+-- the rotation that starts at the touchpoint earliest in the map
+anchored as (
+    select
+        *,
+        first_value(pos) over (
+            partition by journey_id, start_step order by map_order, touchpoint, pos
+        ) as anchor
+    from cycle_steps
+),
+
+named as (
+    select
         journey_id,
-        least(touchpoint, second) as touchpoint_a,
-        greatest(touchpoint, second) as touchpoint_b
-    from ahead
-    where third = touchpoint and second <> touchpoint
+        start_step,
+        string_agg(touchpoint, ' > ' order by (pos - anchor + cycle_length) % cycle_length)
+            as cycle,
+        min(case when pos = anchor then touchpoint end) as first_touchpoint,
+        bool_and(designed) as designed
+    from anchored
+    group by journey_id, start_step
 ),
 
-undesigned_pairs as (
-    select distinct b.touchpoint_a, b.touchpoint_b
-    from bounces as b
-    left join map_transitions as ab
-        on ab.from_touchpoint = b.touchpoint_a and ab.to_touchpoint = b.touchpoint_b
-    left join map_transitions as ba
-        on ba.from_touchpoint = b.touchpoint_b and ba.to_touchpoint = b.touchpoint_a
-    where ab.from_touchpoint is null or ba.from_touchpoint is null
+-- cycles with an undesigned move, repeated by at least 3 journeys (fewer cannot be judged;
+-- the denominator still needs $min_journeys)
+frequent as (
+    select cycle, min(first_touchpoint) as first_touchpoint
+    from named
+    where not designed
+    group by cycle
+    having count(distinct journey_id) >= least(3, $min_journeys)
 ),
 
-visitors as (
-    select p.touchpoint_a, p.touchpoint_b, va.journey_id, j.reached_goal,
-        bo.journey_id is not null as looped
-    from undesigned_pairs as p
-    inner join int_node_visits as va
-        on va.level = 'touchpoint' and va.node = p.touchpoint_a
-    inner join int_node_visits as vb
-        on vb.level = 'touchpoint' and vb.node = p.touchpoint_b and vb.journey_id = va.journey_id
-    inner join int_journeys as j on j.journey_id = va.journey_id
-    left join bounces as bo
-        on bo.journey_id = va.journey_id
-        and bo.touchpoint_a = p.touchpoint_a and bo.touchpoint_b = p.touchpoint_b
+repeating as (
+    select distinct n.journey_id, n.cycle
+    from named as n
+    inner join frequent as f on f.cycle = n.cycle
+),
+
+cycle_touchpoints as (
+    select distinct n.cycle, a.touchpoint
+    from named as n
+    inner join frequent as f on f.cycle = n.cycle
+    inner join anchored as a on a.journey_id = n.journey_id and a.start_step = n.start_step
+),
+
+cycle_sizes as (
+    select cycle, count(*) as touchpoints from cycle_touchpoints group by cycle
+),
+
+-- every journey that visited each touchpoint of the cycle: those who could have repeated it
+exposed as (
+    select c.cycle, v.journey_id
+    from cycle_touchpoints as c
+    inner join cycle_sizes as z on z.cycle = c.cycle
+    inner join int_node_visits as v on v.level = 'touchpoint' and v.node = c.touchpoint
+    group by c.cycle, v.journey_id
+    having count(*) = max(z.touchpoints)
+),
+
+outcomes as (
+    select
+        e.cycle,
+        e.journey_id,
+        r.journey_id is not null as repeated,
+        v.goal_after
+    from exposed as e
+    inner join frequent as f on f.cycle = e.cycle
+    left join repeating as r on r.cycle = e.cycle and r.journey_id = e.journey_id
+    inner join int_node_visits as v
+        on v.journey_id = e.journey_id and v.level = 'touchpoint' and v.node = f.first_touchpoint
 ),
 
 counted as (
     select
-        touchpoint_a,
-        touchpoint_b,
-        count(*) as journeys,
-        count(*) filter (where looped) as looped,
-        avg(case when reached_goal then 1.0 else 0.0 end) filter (where looped) as goal_rate_looped,
-        avg(case when reached_goal then 1.0 else 0.0 end) filter (where not looped)
-            as goal_rate_others
-    from visitors
-    group by touchpoint_a, touchpoint_b
+        o.cycle,
+        sg.segment,
+        sg.segment_value,
+        count(*) filter (where o.repeated) as k,
+        count(*) as n,
+        count(*) filter (where o.repeated and o.goal_after = 1) as k_goal,
+        count(*) filter (where not o.repeated and o.goal_after = 1) as others_goal,
+        count(*) filter (where not o.repeated) as others
+    from outcomes as o
+    inner join int_journey_segments as sg on sg.journey_id = o.journey_id
+    group by o.cycle, sg.segment, sg.segment_value
 ),
 
-rated as (
-    select
-        c.*,
-        c.looped / c.journeys as rate,
-        jm_wilson_low(c.looped, c.journeys) as rate_low,
-        jm_wilson_high(c.looped, c.journeys) as rate_high,
-        least(ta.max_loop_rate, tb.max_loop_rate) as threshold
-    from counted as c
-    inner join map_targets as ta on ta.touchpoint = c.touchpoint_a
-    inner join map_targets as tb on tb.touchpoint = c.touchpoint_b
+targets as (
+    select c.cycle, min(t.max_loop_rate) as max_loop_rate
+    from cycle_touchpoints as c
+    inner join map_targets as t on t.touchpoint = c.touchpoint
+    group by c.cycle
 ),
 
 final as (
     select
         'loop' as kind,
-        touchpoint_a || ' <-> ' || touchpoint_b as subject,
-        touchpoint_a as touchpoint,
-        touchpoint_a as from_touchpoint,
-        touchpoint_b as to_touchpoint,
+        c.cycle as subject,
+        f.first_touchpoint as touchpoint,
+        cast(null as varchar) as from_touchpoint,
+        cast(null as varchar) as to_touchpoint,
+        c.cycle,
+        c.segment,
+        c.segment_value,
         'loop_rate' as metric,
-        rate as value,
-        rate_low as ci_low,
-        rate_high as ci_high,
-        threshold,
-        goal_rate_others as baseline,
-        looped as journeys_affected,
-        looped * greatest(coalesce(goal_rate_others, 0) - coalesce(goal_rate_looped, 0), 0)
+        c.k,
+        c.n,
+        'above_target' as test,
+        coalesce(t.max_loop_rate, 0.03) as threshold,
+        c.others_goal as k_base,
+        c.others as n_base,
+        c.k as journeys_affected,
+        case when c.k > 0 then c.k_goal / c.k end as goal_rate_affected,
+        case when c.others > 0 then c.others_goal / c.others end as goal_rate_expected,
+        case when c.k > 0 and c.others > 0
+            then c.k * greatest(c.others_goal / c.others - c.k_goal / c.k, 0) else 0.0 end
             as lost_goal_completions,
-        cast(looped as varchar) || ' of ' || cast(journeys as varchar) || ' journeys visiting '
-            || touchpoint_a || ' and ' || touchpoint_b || ' went back and forth between them ('
-            || jm_pct_ci(rate, rate_low, rate_high) || '; target at most '
-            || jm_pct(threshold) || '); goal rate '
-            || jm_pct(coalesce(goal_rate_looped, 0)) || ' vs '
-            || jm_pct(coalesce(goal_rate_others, 0)) || ' for the others'
-            as evidence
-    from rated
-    where rate_low > threshold and journeys >= $min_journeys
+        c.n as population
+    from counted as c
+    inner join frequent as f on f.cycle = c.cycle
+    left join targets as t on t.cycle = c.cycle
 )
 
 select * from final

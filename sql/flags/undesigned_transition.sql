@@ -1,88 +1,87 @@
--- Flag rule undesigned_transition: a move the map does not design (including entering at a
--- touchpoint that is not an entry), taken by more of the journeys that visited its source
--- than the target with 95% confidence (at least $min_journeys journeys there).
--- Lost goal completions: journeys taking it times (goal rate of the source's other
--- journeys - theirs).
--- Inputs: journey_steps, int_journeys, transitions, map_targets.
+-- Flag rule undesigned_transition, candidates: every move the map does not design (an entry
+-- at a touchpoint that is not an entry included), taken before the journey's first goal,
+-- overall and in every segment.
+-- k of n: journeys taking it that reach a goal afterwards, of the journeys taking it;
+-- k_base of n_base: the other journeys at its source, their goal rate after the source.
+-- Tested one-sided: do the journeys taking it convert worse? Moves that convert as well or
+-- better are suggestions for the map (map_suggestions), not flags. share: journeys taking it
+-- / journeys at its source, judged against the map's max_undesigned_share as a practical
+-- effect.
+-- Lost goal completions: journeys taking it times (the others' goal rate - theirs).
+-- Inputs: int_moves, int_node_visits, int_journeys, int_journey_segments, map_targets.
 with
-moves as (
-    select distinct journey_id, touchpoint as from_touchpoint, next_touchpoint as to_touchpoint
-    from journey_steps
-    where next_touchpoint is not null
-    union
-    select journey_id, '__start__', touchpoint
-    from journey_steps
-    where step = 1
-),
-
--- every journey that was at the source: visited the touchpoint (or started, for __start__)
-at_source as (
-    select distinct journey_id, touchpoint as from_touchpoint from journey_steps
-    union all
-    select distinct journey_id, '__start__' from journey_steps
-),
-
 undesigned as (
-    select from_touchpoint, to_touchpoint
-    from transitions
-    where not designed and to_touchpoint <> '__end__'
+    select
+        journey_id,
+        from_touchpoint,
+        to_touchpoint,
+        max(case when goal_after then 1 else 0 end) as goal_after
+    from int_moves
+    where not designed and not after_goal and to_touchpoint <> '__end__'
+    group by journey_id, from_touchpoint, to_touchpoint
+),
+
+-- every journey at a source: visited the touchpoint (or started, for __start__), and whether
+-- it reached a goal afterwards
+at_source as (
+    select journey_id, node as from_touchpoint, goal_after
+    from int_node_visits
+    where level = 'touchpoint'
+    union all
+    select journey_id, '__start__', case when reached_goal then 1 else 0 end
+    from int_journeys
+),
+
+moves as (
+    select distinct from_touchpoint, to_touchpoint from undesigned
 ),
 
 outcomes as (
     select
-        u.from_touchpoint,
-        u.to_touchpoint,
-        count(*) as journeys,
-        count(m.journey_id) as took,
-        avg(case when j.reached_goal then 1.0 else 0.0 end) filter (where m.journey_id is not null)
-            as goal_rate_took,
-        avg(case when j.reached_goal then 1.0 else 0.0 end) filter (where m.journey_id is null)
-            as goal_rate_others
-    from undesigned as u
-    inner join at_source as a on a.from_touchpoint = u.from_touchpoint
-    inner join int_journeys as j on j.journey_id = a.journey_id
-    left join moves as m
-        on m.journey_id = a.journey_id
-        and m.from_touchpoint = u.from_touchpoint and m.to_touchpoint = u.to_touchpoint
-    group by u.from_touchpoint, u.to_touchpoint
-),
-
-rated as (
-    select
-        o.*,
-        o.took / o.journeys as share,
-        jm_wilson_low(o.took, o.journeys) as share_low,
-        jm_wilson_high(o.took, o.journeys) as share_high,
-        coalesce(tf.max_undesigned_share, tt.max_undesigned_share) as threshold
-    from outcomes as o
-    left join map_targets as tf on tf.touchpoint = o.from_touchpoint
-    left join map_targets as tt on tt.touchpoint = o.to_touchpoint
+        sg.segment,
+        sg.segment_value,
+        m.from_touchpoint,
+        m.to_touchpoint,
+        count(*) as at_source,
+        count(u.journey_id) as took,
+        count(u.journey_id) filter (where u.goal_after = 1) as took_goal,
+        count(*) filter (where u.journey_id is null) as others,
+        count(*) filter (where u.journey_id is null and a.goal_after = 1) as others_goal
+    from moves as m
+    inner join at_source as a on a.from_touchpoint = m.from_touchpoint
+    inner join int_journey_segments as sg on sg.journey_id = a.journey_id
+    left join undesigned as u
+        on u.journey_id = a.journey_id
+        and u.from_touchpoint = m.from_touchpoint and u.to_touchpoint = m.to_touchpoint
+    group by sg.segment, sg.segment_value, m.from_touchpoint, m.to_touchpoint
 ),
 
 final as (
     select
         'undesigned_transition' as kind,
-        from_touchpoint || ' -> ' || to_touchpoint as subject,
-        to_touchpoint as touchpoint,
-        from_touchpoint,
-        to_touchpoint,
+        o.from_touchpoint || ' -> ' || o.to_touchpoint as subject,
+        o.from_touchpoint as touchpoint,
+        o.from_touchpoint,
+        o.to_touchpoint,
+        cast(null as varchar) as cycle,
+        o.segment,
+        o.segment_value,
         'source_share' as metric,
-        share as value,
-        share_low as ci_low,
-        share_high as ci_high,
-        coalesce(threshold, 0.02) as threshold,
-        goal_rate_others as baseline,
-        took as journeys_affected,
-        took * greatest(coalesce(goal_rate_others, 0) - coalesce(goal_rate_took, 0), 0)
-            as lost_goal_completions,
-        cast(took as varchar) || ' of ' || cast(journeys as varchar) || ' journeys at '
-            || from_touchpoint || ' went to ' || to_touchpoint || ', which the map does not design ('
-            || jm_pct_ci(share, share_low, share_high) || '); goal rate '
-            || jm_pct(coalesce(goal_rate_took, 0)) || ' vs '
-            || jm_pct(coalesce(goal_rate_others, 0)) || ' for the others'
-            as evidence
-    from rated
-    where share_low > coalesce(threshold, 0.02) and journeys >= $min_journeys
+        o.took_goal as k,
+        o.took as n,
+        'worse_than_others' as test,
+        coalesce(t.max_undesigned_share, 0.02) as threshold,
+        o.others_goal as k_base,
+        o.others as n_base,
+        o.took as journeys_affected,
+        case when o.took > 0 then o.took_goal / o.took end as goal_rate_affected,
+        case when o.others > 0 then o.others_goal / o.others end as goal_rate_expected,
+        case when o.took > 0 and o.others > 0
+            then o.took * greatest(o.others_goal / o.others - o.took_goal / o.took, 0)
+            else 0.0 end as lost_goal_completions,
+        o.at_source as population
+    from outcomes as o
+    left join map_targets as t on t.touchpoint = o.from_touchpoint
 )
 
 select * from final

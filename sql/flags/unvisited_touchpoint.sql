@@ -1,9 +1,9 @@
--- Flag rule unvisited_touchpoint: a designed touchpoint no journey visited, once there are at
--- least $min_journeys_unvisited journeys (fewer say nothing).
--- Inputs: map_touchpoints, touchpoint_stats, int_journeys.
+-- Flag rule unvisited_touchpoint, candidates: a designed touchpoint no journey visited, once
+-- there are at least $min_journeys_unvisited journeys (fewer say nothing). Structural: no test.
+-- Inputs: map_touchpoints, journey_steps, int_journeys.
 with
 visited as (
-    select node from touchpoint_stats where segment = 'all' and level = 'touchpoint'
+    select distinct touchpoint as node from journey_steps
 ),
 
 total as (
@@ -17,16 +17,21 @@ final as (
         m.touchpoint,
         cast(null as varchar) as from_touchpoint,
         cast(null as varchar) as to_touchpoint,
+        cast(null as varchar) as cycle,
+        'all' as segment,
+        'all' as segment_value,
         'journeys' as metric,
-        0.0 as value,
-        cast(null as double) as ci_low,
-        cast(null as double) as ci_high,
+        cast(0 as bigint) as k,
+        t.journeys as n,
+        'structural' as test,
         cast(null as double) as threshold,
-        cast(null as double) as baseline,
-        0 as journeys_affected,
+        cast(null as bigint) as k_base,
+        cast(null as bigint) as n_base,
+        cast(0 as bigint) as journeys_affected,
+        cast(null as double) as goal_rate_affected,
+        cast(null as double) as goal_rate_expected,
         0.0 as lost_goal_completions,
-        'designed touchpoint ' || m.touchpoint || ' (' || m.stage || ', ' || m.channel
-            || ') was visited by none of ' || cast(t.journeys as varchar) || ' journeys' as evidence
+        t.journeys as population
     from map_touchpoints as m
     cross join total as t
     left join visited as v on v.node = m.touchpoint

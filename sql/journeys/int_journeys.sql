@@ -1,27 +1,17 @@
 -- grain: one row per journey (before replay fitness is known)
--- Inputs: journey_steps, events, map_touchpoints, map_transitions, map_personas.
+-- undesigned_moves: moves the map does not design before the journey's first goal (an
+-- undesigned entry included; browsing on after a goal is not a deviation).
+-- Inputs: journey_steps, int_moves, events, map_personas.
 with
 steps as (
     select * from journey_steps
 ),
 
-designed as (
-    select from_touchpoint, to_touchpoint from map_transitions
-),
-
-flagged_steps as (
-    select
-        s.*,
-        coalesce(m.is_goal, false) as is_goal,
-        case
-            when s.step = 1 then not coalesce(m.is_entry, false)
-            else false
-        end as undesigned_entry,
-        s.next_touchpoint is not null and d.from_touchpoint is null as undesigned_move
-    from steps as s
-    left join map_touchpoints as m on m.touchpoint = s.touchpoint
-    left join designed as d
-        on d.from_touchpoint = s.touchpoint and d.to_touchpoint = s.next_touchpoint
+deviating as (
+    select journey_id, count(*) as undesigned_moves
+    from int_moves
+    where not designed and not after_goal
+    group by journey_id
 ),
 
 per_journey as (
@@ -38,13 +28,22 @@ per_journey as (
         max(case when step = 1 then channel end) as entry_channel,
         max(case when next_touchpoint is null then touchpoint end) as last_touchpoint,
         bool_or(is_goal) as reached_goal,
-        cast(
-            count(*) filter (where undesigned_entry) + count(*) filter (where undesigned_move)
-            as bigint
-        ) as undesigned_moves,
-        string_agg(touchpoint, ' > ' order by step) as sequence
-    from flagged_steps
+        string_agg(touchpoint, ' > ' order by step) as sequence,
+        -- what conformance replays: the journey up to its first goal (browsing on after a
+        -- goal is not a deviation)
+        string_agg(touchpoint, ' > ' order by step) filter (where not after_goal)
+            as replay_sequence,
+        count(*) filter (where not after_goal) as replay_steps
+    from steps
     group by journey_id
+),
+
+with_deviations as (
+    select
+        j.*,
+        cast(coalesce(d.undesigned_moves, 0) as bigint) as undesigned_moves
+    from per_journey as j
+    left join deviating as d on d.journey_id = j.journey_id
 ),
 
 persona_matches as (
@@ -52,7 +51,7 @@ persona_matches as (
         j.journey_id,
         p.persona,
         row_number() over (partition by j.journey_id order by p.rule_no) as match_rank
-    from per_journey as j
+    from with_deviations as j
     inner join map_personas as p
         on (p.entry_channel is null or p.entry_channel = j.entry_channel)
         and (p.entry_touchpoint is null or p.entry_touchpoint = j.entry_touchpoint)
@@ -82,7 +81,7 @@ final as (
         left(sha256(j.sequence), 12) as variant_id,
         j.undesigned_moves = 0 as conforms,
         coalesce(pm.persona, 'unassigned') as persona
-    from per_journey as j
+    from with_deviations as j
     left join persona_matches as pm on pm.journey_id = j.journey_id and pm.match_rank = 1
 )
 

@@ -2,10 +2,14 @@
 -- A journey is one customer's touchpoint events in time order, split after an inactivity
 -- gap ($gap_seconds) and, optionally, after a goal ($end_at_goal). With $collapse_repeats a
 -- touchpoint repeated right after itself (a reload, a second bike page) is one step.
+-- Events with the same time keep the order the source recorded them in: the file's load
+-- order, then its line (coarse exports put a goal and the step before it in one second).
+-- after_goal: the step comes after the journey's first goal (browsing on after a purchase):
+-- never a deviation, never a loss.
 -- Inputs: events, map_touchpoints.
 with
 touch_events as (
-    select customer_id, source, event_id, touchpoint, channel, occurred_at
+    select customer_id, source, event_id, touchpoint, channel, occurred_at, load_id, record_no
     from events
     where touchpoint is not null and customer_id is not null
 ),
@@ -20,7 +24,7 @@ ordered as (
         lag(occurred_at) over by_customer as prev_at,
         lag(touchpoint) over by_customer as prev_touchpoint
     from touch_events
-    window by_customer as (partition by customer_id order by occurred_at, source, event_id)
+    window by_customer as (partition by customer_id order by occurred_at, load_id, record_no)
 ),
 
 boundaries as (
@@ -40,7 +44,7 @@ numbered as (
         *,
         cast(sum(starts_journey) over (
             partition by customer_id
-            order by occurred_at, source, event_id
+            order by occurred_at, load_id, record_no
             rows between unbounded preceding and current row
         ) as bigint) as journey_no
     from boundaries
@@ -62,7 +66,7 @@ stepped as (
         customer_id,
         journey_no,
         row_number() over (
-            partition by customer_id, journey_no order by occurred_at, source, event_id
+            partition by customer_id, journey_no order by occurred_at, load_id, record_no
         ) as step,
         source,
         event_id,
@@ -72,12 +76,32 @@ stepped as (
     from collapsed
 ),
 
+with_goals as (
+    select
+        s.*,
+        g.touchpoint is not null as is_goal
+    from stepped as s
+    left join goals as g on g.touchpoint = s.touchpoint
+),
+
 final as (
     select
-        *,
+        journey_id,
+        customer_id,
+        journey_no,
+        step,
+        source,
+        event_id,
+        touchpoint,
+        channel,
+        occurred_at,
+        is_goal,
+        coalesce(
+            step > min(case when is_goal then step end) over (partition by journey_id), false
+        ) as after_goal,
         lead(touchpoint) over by_journey as next_touchpoint,
         jm_seconds_between(occurred_at, lead(occurred_at) over by_journey) as seconds_to_next
-    from stepped
+    from with_goals
     window by_journey as (partition by journey_id order by step)
 )
 

@@ -1,17 +1,20 @@
 -- grain: one row: the headline conformance numbers of this run against the designed map.
--- transition_fitness: share of observed transitions (entries included, endings not) that are
--- designed, weighted by frequency; design_coverage: share of designed transitions observed;
+-- transition_fitness: share of observed moves (entries included, endings and moves after a
+-- journey's goal not) that are designed, weighted by frequency; design_coverage: share of designed transitions observed;
 -- conforming_journey_rate: share of journeys using only designed transitions;
 -- token_replay_fitness: 1/2 (1 - missing/consumed) + 1/2 (1 - remaining/produced), summed
 -- over variants weighted by their journeys.
--- Inputs: transitions, map_transitions, int_journeys, variants.
+-- goals_before_predecessor: goal steps followed right away by one of the goal's designed
+-- predecessors (order confirmed, then payment): a sign that the export's timestamps are
+-- coarse or out of order, since such journeys look lost before their goal.
+-- Inputs: journey_steps, int_moves, transitions, map_transitions, int_journeys, variants.
 with
 moves as (
     select
-        sum(occurrences) as observed,
-        sum(case when designed then occurrences else 0 end) as designed_observed
-    from transitions
-    where to_touchpoint <> '__end__'
+        count(*) as observed,
+        count(*) filter (where designed) as designed_observed
+    from int_moves
+    where to_touchpoint <> '__end__' and not after_goal
 ),
 
 coverage as (
@@ -39,6 +42,16 @@ replay as (
     from variants
 ),
 
+order_check as (
+    select
+        count(*) as goal_steps,
+        count(d.from_touchpoint) as goals_before_predecessor
+    from journey_steps as s
+    left join map_transitions as d
+        on d.to_touchpoint = s.touchpoint and d.from_touchpoint = s.next_touchpoint
+    where s.is_goal
+),
+
 final as (
     select
         j.journeys,
@@ -54,8 +67,10 @@ final as (
             then 0.5 * (1 - r.missing / r.consumed) + 0.5 * (1 - r.remaining / r.produced)
         end as token_replay_fitness,
         c.designed_transitions,
-        c.designed_transitions_observed
-    from moves as m, coverage as c, journeys_ as j, replay as r
+        c.designed_transitions_observed,
+        o.goal_steps,
+        o.goals_before_predecessor
+    from moves as m, coverage as c, journeys_ as j, replay as r, order_check as o
 )
 
 select * from final

@@ -1,14 +1,16 @@
 -- grain: one row per (journey_id, level, node) the journey visited, where level is
 -- 'touchpoint' (node = touchpoint) or 'stage' (node = stage): what happened after the
 -- first visit. went_on: a designed successor (for a stage: a later stage) came later;
--- goal_after: a goal came later.
+-- goal_after: a goal came later. Only steps up to the journey's first goal count: what a
+-- customer browses after reaching a goal is neither a visit that failed nor a loss.
 -- Inputs: journey_steps, int_journeys, map_touchpoints, map_transitions.
 with
 steps as (
-    select s.journey_id, s.step, s.touchpoint, m.stage, m.stage_order,
-        coalesce(m.is_goal, false) as is_goal, s.seconds_to_next
+    select s.journey_id, s.step, s.touchpoint, m.stage, m.stage_order, s.is_goal,
+        s.seconds_to_next
     from journey_steps as s
     left join map_touchpoints as m on m.touchpoint = s.touchpoint
+    where not s.after_goal
 ),
 
 touchpoint_first as (

@@ -2,13 +2,16 @@
 -- Inputs: int_journeys.
 with
 journeys_ as (
-    select variant_id, sequence, events, reached_goal, conforms from int_journeys
+    select variant_id, sequence, replay_sequence, replay_steps, events, reached_goal, conforms
+    from int_journeys
 ),
 
 final as (
     select
         variant_id,
         min(sequence) as sequence,
+        min(replay_sequence) as replay_sequence,
+        min(replay_steps) as replay_steps,
         min(events) as steps,
         count(*) as journeys,
         count(*) / (select count(*) from journeys_) as journey_share,

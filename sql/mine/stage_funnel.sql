@@ -35,7 +35,9 @@ final as (
     select
         *,
         journeys_reached / journeys_entered as overall_conversion_rate,
-        journeys_reached / lag(journeys_reached) over by_segment as relative_conversion_rate,
+        case when lag(journeys_reached) over by_segment > 0
+            then journeys_reached / lag(journeys_reached) over by_segment
+        end as relative_conversion_rate,
         jm_wilson_low(journeys_reached, lag(journeys_reached) over by_segment)
             as relative_conversion_rate_low,
         jm_wilson_high(journeys_reached, lag(journeys_reached) over by_segment)

@@ -1,8 +1,8 @@
 -- grain: one row per (segment, segment_value, level, node): level 'touchpoint' or 'stage'.
 -- exit_rate: journeys whose last step is here, without a goal / journeys visiting.
--- drop_off_rate: journeys visiting that never reach a designed successor afterwards (for a
--- stage: a later stage) / journeys visiting; null where the map designs no way on, and for
--- goals. goal_rate: journeys that reach a goal after their first visit / journeys visiting.
+-- drop_off_rate: journeys visiting that reach neither a designed successor afterwards (for a
+-- stage: a later stage) nor a goal / journeys visiting; null where the map designs no way
+-- on, and for goals. A journey that reached a goal is never lost. goal_rate: journeys that reach a goal after their first visit / journeys visiting.
 -- Each rate has its Wilson 95% interval.
 -- Inputs: int_node_visits, int_journey_segments, journey_steps, map_touchpoints,
 -- map_transitions, map_stages.
@@ -32,7 +32,7 @@ counted as (
         cast(sum(v.visits) as bigint) as visits,
         count(*) as journeys,
         count(*) filter (where v.is_last and not v.reached_goal) as exits,
-        count(*) filter (where v.went_on = 0) as not_went_on,
+        count(*) filter (where v.went_on = 0 and v.goal_after = 0) as not_went_on,
         count(*) filter (where v.went_on = 1) as continued,
         count(*) filter (where v.went_on = 1 and v.goal_after = 1) as continued_goal_journeys,
         count(*) filter (where v.goal_after = 1) as goal_journeys

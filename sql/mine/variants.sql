@@ -1,9 +1,12 @@
--- grain: one row per variant, with token-based replay against the designed map
+-- grain: one row per variant, with token-based replay against the designed map of its
+-- replay_sequence: the variant up to its first goal (replay_steps steps).
 -- Inputs: int_variants, jm_variant_replay (from pm4py, one row per variant).
 select
     v.variant_id,
     v.sequence,
     v.steps,
+    v.replay_sequence,
+    v.replay_steps,
     v.journeys,
     v.journey_share,
     v.goal_rate,

@@ -208,6 +208,26 @@ class Mining(_Strict):
     min_journeys_unvisited: int = Field(
         default=100, ge=1, description="journeys needed before an unvisited touchpoint is flagged"
     )
+    false_discovery_rate: float = Field(
+        default=0.05,
+        gt=0,
+        lt=1,
+        description="Benjamini-Hochberg: the share of false findings tolerated among the flags",
+    )
+    min_lost_goal_completions: float = Field(
+        default=1.0,
+        ge=0,
+        description="a practical effect: a finding must cost at least this many goal completions",
+    )
+    dead_end_relative_goal_rate: float = Field(
+        default=1 / 3,
+        gt=0,
+        le=1,
+        description="a dead end converts at most this share of its stage's other journeys' rate",
+    )
+    max_cycle_length: int = Field(
+        default=6, ge=2, le=50, description="longest rework cycle looked for, in touchpoints"
+    )
 
 
 class Config(_Strict):

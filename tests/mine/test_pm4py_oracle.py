@@ -36,7 +36,7 @@ def test_conforming_variants_replay_as_pm4py_would(mined_stories: Mined, sample_
     """Conforming variants skip pm4py; what they are given must be what pm4py computes."""
     con, _, _, _ = mined_stories
     rows = con.execute(
-        "select sequence, steps, missing_tokens, consumed_tokens, remaining_tokens, "
+        "select replay_sequence, replay_steps, missing_tokens, consumed_tokens, remaining_tokens, "
         "produced_tokens, fitness, conforms from variants order by journeys desc limit 300"
     ).fetchall()
     assert sum(1 for r in rows if r[-1]) > 50 and sum(1 for r in rows if not r[-1]) > 5

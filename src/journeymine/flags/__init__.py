@@ -1,8 +1,10 @@
 """Flags: where customers drop off, hit dead ends, loop or leave the designed path.
 
 Rules are a registry: an ordered tuple of kinds, each one SQL file in ``sql/flags/`` that
-returns candidate rows in the common flag shape (only rows whose interval clears the
-threshold). Adding a kind means adding one file and one entry here.
+returns candidate findings in one shape (overall and per segment). The statistics, the
+false-discovery control, the segment where a finding concentrates and the merging of
+findings that are one problem are shared by every kind (``flags.engine``). Adding a kind
+means adding one file, one entry here and its sentence in ``flags.evidence``.
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import duckdb
+import pyarrow as pa
 
 from journeymine import sql
 from journeymine.config import Mining
+from journeymine.flags import engine, evidence
+from journeymine.tables import replace_table
 
 RULES: tuple[str, ...] = (
     "drop_off",
@@ -24,16 +29,16 @@ RULES: tuple[str, ...] = (
     "unknown_touchpoint",
 )
 
-_COLUMNS = (
-    "rank, rank_in_kind, kind, subject, touchpoint, from_touchpoint, to_touchpoint, metric, "
-    "value, ci_low, ci_high, threshold, baseline, journeys_affected, lost_goal_completions, "
-    "evidence"
-)
-
 
 @dataclass(frozen=True)
 class Flag:
-    """One finding with its evidence; its impact is the estimated lost goal completions."""
+    """One finding with its evidence; its impact is the estimated lost goal completions.
+
+    ``touchpoint`` is where the problem is located, for every kind: the touchpoint itself,
+    a cycle's first touchpoint (earliest in the map), an undesigned move's source.
+    ``segment``/``segment_value`` say whom the flag is about (``all``/``all``: everyone);
+    ``concentrated_*`` name the segment where its rate is worst, with a test against the rest.
+    """
 
     rank: int
     rank_in_kind: int
@@ -42,31 +47,160 @@ class Flag:
     touchpoint: str | None
     from_touchpoint: str | None
     to_touchpoint: str | None
+    cycle: str | None
+    segment: str
+    segment_value: str
     metric: str
     value: float | None
     ci_low: float | None
     ci_high: float | None
     threshold: float | None
     baseline: float | None
+    p_value: float | None
+    q_value: float | None
+    journeys: int
     journeys_affected: int
     lost_goal_completions: float
+    concentrated_segment: str | None
+    concentrated_value: str | None
+    concentrated_rate: float | None
+    concentrated_rest_rate: float | None
+    concentrated_p_value: float | None
+    related: str | None
     evidence: str
 
 
-def raise_flags(con: duckdb.DuckDBPyConnection, settings: Mining) -> list[Flag]:
-    """Run every rule over the mining tables and replace table ``flags``, ranked by
-    lost goal completions."""
+_TYPES = {
+    "rank": pa.int64(),
+    "rank_in_kind": pa.int64(),
+    "journeys": pa.int64(),
+    "journeys_affected": pa.int64(),
+    **{
+        name: pa.float64()
+        for name in (
+            "value", "ci_low", "ci_high", "threshold", "baseline", "p_value", "q_value",
+            "lost_goal_completions", "concentrated_rate", "concentrated_rest_rate",
+            "concentrated_p_value",
+        )
+    },
+}  # fmt: skip
+
+
+def candidates(con: duckdb.DuckDBPyConnection, settings: Mining) -> list[engine.Candidate]:
+    """Every rule's candidate findings, overall and per segment."""
     params = {
         "min_journeys": settings.min_journeys,
         "min_journeys_unvisited": settings.min_journeys_unvisited,
+        "max_cycle_length": settings.max_cycle_length,
     }
-    first, *rest = RULES
-    sql.create_table_as(con, "jm_flag_candidates", f"flags/{first}", params, temp=True)
-    for rule in rest:
-        sql.execute(con, f"insert into jm_flag_candidates {sql.load(f'flags/{rule}')}", params)
-    sql.create_table_as(
-        con, "flags", "flags/ranked", {"run_at": datetime.now(UTC).replace(tzinfo=None)}
+    columns = ", ".join(engine.CANDIDATE_COLUMNS)
+    out = []
+    for rule in RULES:
+        cursor = sql.execute(con, f"select {columns} from ({sql.load(f'flags/{rule}')})", params)
+        names = [d[0] for d in cursor.description]
+        out += [
+            engine.candidate_from_row(dict(zip(names, row, strict=True)))
+            for row in cursor.fetchall()
+        ]
+    return out
+
+
+def _flag(rank: int, rank_in_kind: int, f: engine.Finding) -> Flag:
+    c = f.candidate
+    low, high = (None, None) if c.test == engine.STRUCTURAL or not c.n else evidence.interval(c)
+    conc = f.concentration
+    return Flag(
+        rank=rank,
+        rank_in_kind=rank_in_kind,
+        kind=c.kind,
+        subject=c.subject,
+        touchpoint=c.touchpoint,
+        from_touchpoint=c.from_touchpoint,
+        to_touchpoint=c.to_touchpoint,
+        cycle=c.cycle,
+        segment=c.segment,
+        segment_value=c.segment_value,
+        metric=evidence.metric(c),
+        value=evidence.value(c),
+        ci_low=low,
+        ci_high=high,
+        threshold=c.threshold,
+        baseline=evidence.baseline(c),
+        p_value=f.p_value,
+        q_value=f.q_value,
+        journeys=c.population,
+        journeys_affected=c.journeys_affected,
+        lost_goal_completions=float(c.lost_goal_completions),
+        concentrated_segment=conc.segment if conc else None,
+        concentrated_value=conc.segment_value if conc else None,
+        concentrated_rate=conc.comparison.rate_a if conc else None,
+        concentrated_rest_rate=conc.comparison.rate_b if conc else None,
+        concentrated_p_value=conc.comparison.p_value if conc else None,
+        related="; ".join(f.related) or None,
+        evidence=evidence.sentence(f),
     )
-    con.execute("drop table jm_flag_candidates")
-    rows = con.execute(f"select {_COLUMNS} from flags order by rank").fetchall()
-    return [Flag(*row) for row in rows]
+
+
+def rank(found: list[engine.Finding]) -> list[Flag]:
+    """Flags ranked by lost goal completions, overall and within each kind."""
+    order = sorted(
+        found,
+        key=lambda f: (
+            -f.candidate.lost_goal_completions,
+            -f.candidate.journeys_affected,
+            f.candidate.kind,
+            f.candidate.subject,
+        ),
+    )
+    in_kind: dict[str, int] = {}
+    flags = []
+    for i, f in enumerate(order, 1):
+        in_kind[f.candidate.kind] = in_kind.get(f.candidate.kind, 0) + 1
+        flags.append(_flag(i, in_kind[f.candidate.kind], f))
+    return flags
+
+
+def raise_flags(con: duckdb.DuckDBPyConnection, settings: Mining) -> list[Flag]:
+    """Run every rule, test and rank; replace tables ``flags`` and ``map_suggestions``."""
+    rows = candidates(con, settings)
+    flags = rank(engine.findings(rows, settings))
+    write_flags(con, flags)
+    write_suggestions(con, engine.suggestions(rows, settings))
+    return flags
+
+
+def write_flags(con: duckdb.DuckDBPyConnection, flags: list[Flag]) -> None:
+    names = list(Flag.__dataclass_fields__)
+    fields = [pa.field(n, _TYPES.get(n, pa.string())) for n in names]
+    table = pa.table(
+        {
+            n: pa.array([getattr(f, n) for f in flags], type=fld.type)
+            for n, fld in zip(names, fields, strict=True)
+        },
+        schema=pa.schema(fields),
+    )
+    replace_table(con, "jm_new_flags", table, temp=True)
+    con.execute(
+        "create or replace table flags as select *, cast(? as timestamp) as flagged_at "
+        "from jm_new_flags order by rank",
+        [datetime.now(UTC).replace(tzinfo=None)],
+    )
+    con.execute("drop table jm_new_flags")
+
+
+def write_suggestions(con: duckdb.DuckDBPyConnection, found: list[engine.Suggestion]) -> None:
+    table = pa.table(
+        {
+            "from_touchpoint": pa.array([s.from_touchpoint for s in found], pa.string()),
+            "to_touchpoint": pa.array([s.to_touchpoint for s in found], pa.string()),
+            "journeys": pa.array([s.journeys for s in found], pa.int64()),
+            "source_share": pa.array([s.source_share for s in found], pa.float64()),
+            "goal_rate": pa.array([s.goal_rate for s in found], pa.float64()),
+            "others_goal_rate": pa.array([s.others_goal_rate for s in found], pa.float64()),
+            "difference_low": pa.array([s.comparison.ci_low for s in found], pa.float64()),
+            "difference_high": pa.array([s.comparison.ci_high for s in found], pa.float64()),
+            "p_value": pa.array([s.comparison.p_value for s in found], pa.float64()),
+            "evidence": pa.array([evidence.suggestion(s) for s in found], pa.string()),
+        }
+    )
+    replace_table(con, "map_suggestions", table)

@@ -32,6 +32,12 @@ class Conformance:
     design_coverage: float | None
     conforming_journey_rate: float | None
     token_replay_fitness: float | None
+    goal_steps: int = 0
+    goals_before_predecessor: int = 0
+
+    @property
+    def goals_before_predecessor_share(self) -> float | None:
+        return self.goals_before_predecessor / self.goal_steps if self.goal_steps else None
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ def mine(
     write_map_tables(con, journey_map)
     steps = build_journey_steps(con, config.journeys)
     t = _timed(seconds, "journeys", t)
+    sql.create_table_as(con, "int_moves", "mine/int_moves")
     sql.create_table_as(con, "int_journeys", "journeys/int_journeys")
     sql.create_table_as(con, "transitions", "mine/transitions")
     sql.create_table_as(con, "int_variants", "mine/int_variants")
@@ -93,6 +100,7 @@ def mine(
         t = _timed(seconds, "discovery", t)
     row = con.execute(
         "select journeys, variants, transition_fitness, design_coverage, "
-        "conforming_journey_rate, token_replay_fitness from conformance"
+        "conforming_journey_rate, token_replay_fitness, goal_steps, goals_before_predecessor "
+        "from conformance"
     ).fetchall()[0]
     return MiningReport(steps, Conformance(*row), model, seconds)

@@ -41,6 +41,8 @@ def write_map_tables(con: duckdb.DuckDBPyConnection, journey_map: JourneyMap) ->
         pa.table(
             {
                 "touchpoint": [t.id for t in tps],
+                # the touchpoint's position in the map: names a cycle from its earliest point
+                "touchpoint_order": pa.array(range(1, len(tps) + 1), pa.int32()),
                 "label": [t.label for t in tps],
                 "stage": [t.stage for t in tps],
                 "stage_order": pa.array([t.stage_order for t in tps], pa.int32()),
