@@ -133,7 +133,9 @@ final as (
             when 'bad_timestamp' then
                 'bad_timestamp: ' || $timestamp_column || ' = '''
                 || left(jm_redact(occurred_at_text), 40) || ''' is not a timestamp in format '
-                || $timestamp_format || ' between 1990 and 2100 (allowed: ' || $timestamp_help || ')'
+                || $timestamp_format || ' between 1990 and 2100'
+                || coalesce(': ' || jm_ts_problem(occurred_at_text, $timestamp_format, $timezone), '')
+                || ' (allowed: ' || $timestamp_help || ')'
             when 'missing_event_name' then
                 'missing_event_name: no value in ' || $event_name_column || ' (event_name)'
             when 'missing_identity' then

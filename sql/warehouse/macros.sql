@@ -7,18 +7,94 @@
 create or replace temp macro jm_hmac(value, ipad_hex, opad_hex) as
     sha256(unhex(opad_hex) || unhex(sha256(unhex(ipad_hex) || encode(value))));
 
--- Parse a timestamp to UTC. fmt: 'iso8601' (offsets honoured; naive times read in tz),
--- 'epoch_s', 'epoch_ms', or a strptime pattern (read in tz). Null when it cannot be parsed.
+-- The zone abbreviations journeymine reads, as the fixed offsets they stand for. Ambiguous
+-- ones (IST: India, Ireland or Israel; BST is read as British Summer Time) and any other
+-- word are refused: a timestamp must not be guessed.
+create or replace temp macro jm_tz_abbreviation_offset(abbr) as
+    case upper(abbr)
+        when 'UTC' then '+00:00' when 'GMT' then '+00:00'
+        when 'WET' then '+00:00' when 'WEST' then '+01:00' when 'BST' then '+01:00'
+        when 'CET' then '+01:00' when 'CEST' then '+02:00'
+        when 'EET' then '+02:00' when 'EEST' then '+03:00'
+        when 'EST' then '-05:00' when 'EDT' then '-04:00'
+        when 'CST' then '-06:00' when 'CDT' then '-05:00'
+        when 'MST' then '-07:00' when 'MDT' then '-06:00'
+        when 'PST' then '-08:00' when 'PDT' then '-07:00'
+        when 'AKST' then '-09:00' when 'AKDT' then '-08:00' when 'HST' then '-10:00'
+        when 'JST' then '+09:00' when 'AEST' then '+10:00' when 'AEDT' then '+11:00'
+    end;
+
+-- The zone written after an ISO 8601 time: Z, an offset, an IANA name (Europe/Paris) or a
+-- word; '' when there is none.
+create or replace temp macro jm_ts_zone(t) as
+    regexp_extract(
+        t,
+        '[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?\s*([Zz]|[+-][0-9]{2}(?::?[0-9]{2})?|[A-Za-z]+(?:/[A-Za-z0-9_+-]+)+|[A-Za-z]{1,5})$',
+        1
+    );
+
+-- Is an offset such as +05:30 one the world uses (-12:00 to +14:00, minutes under 60)?
+create or replace temp macro jm_ts_offset_valid(z) as
+    cast(substr(z, 2, 2) as integer) <= 14
+    and coalesce(try_cast(nullif(regexp_extract(z, '[0-9]{2}:?([0-9]{2})$', 1), '') as integer), 0)
+        < 60;
+
+-- A local time in zone tz as UTC; null when the clocks skip it (a daylight-saving gap).
+create or replace temp macro jm_local_to_utc(ts, tz) as
+    case
+        when ts is null then null
+        when timezone(tz, timezone(tz, ts)) = ts then cast(timezone(tz, ts) as timestamp)
+    end;
+
+-- ISO 8601 text t with its zone part z, to UTC; naive times are read in tz.
+create or replace temp macro jm_parse_iso(t, z, tz) as
+    case
+        when z = '' then jm_local_to_utc(try_cast(t as timestamp), tz)
+        when regexp_matches(z, '^[+-]') and not jm_ts_offset_valid(z) then null
+        when regexp_matches(z, '^([Zz]|[+-].*|.*/.*)$')
+            then cast(try_cast(t as timestamptz) as timestamp)
+        when jm_tz_abbreviation_offset(z) is not null
+            then cast(
+                try_cast(
+                    rtrim(left(t, length(t) - length(z))) || jm_tz_abbreviation_offset(z)
+                    as timestamptz
+                ) as timestamp
+            )
+    end;
+
+-- Parse a timestamp to UTC. fmt: 'iso8601' (Z, offsets, IANA zone names and the
+-- abbreviations above honoured; naive times read in tz), 'epoch_s', 'epoch_ms', or a strptime
+-- pattern (read in tz). Null when it cannot be parsed, when its offset is impossible, its
+-- zone unknown, or a naive time falls in a daylight-saving gap.
 create or replace temp macro jm_parse_ts(s, fmt, tz) as
     case
         when s is null then null
         when fmt = 'epoch_ms' then try(make_timestamp(try_cast(s as bigint) * 1000))
         when fmt = 'epoch_s' then try(make_timestamp(try_cast(s as bigint) * 1000000))
-        when fmt = 'iso8601' and regexp_matches(trim(s), '([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)$')
-            then cast(try_cast(trim(s) as timestamptz) as timestamp)
-        when fmt = 'iso8601'
-            then cast(timezone(tz, try_cast(trim(s) as timestamp)) as timestamp)
+        when fmt = 'iso8601' then jm_parse_iso(trim(s), jm_ts_zone(trim(s)), tz)
         else cast(timezone(tz, try_strptime(trim(s), fmt)) as timestamp)
+    end;
+
+-- Why an ISO 8601 timestamp text that did not parse was refused, in words; null otherwise.
+create or replace temp macro jm_ts_problem(s, fmt, tz) as
+    case
+        when fmt <> 'iso8601' or s is null then null
+        when regexp_matches(jm_ts_zone(trim(s)), '^[+-]')
+            and not jm_ts_offset_valid(jm_ts_zone(trim(s)))
+            then 'the offset ' || jm_ts_zone(trim(s)) || ' is impossible (offsets run from '
+                || '-12:00 to +14:00)'
+        when jm_ts_zone(trim(s)) = '' and try_cast(trim(s) as timestamp) is not null
+            then 'that time does not exist in ' || tz || ' (the clocks skip it for daylight '
+                || 'saving)'
+        when regexp_matches(jm_ts_zone(trim(s)), '^[A-Za-z]+$')
+            and upper(jm_ts_zone(trim(s))) <> 'Z'
+            and jm_tz_abbreviation_offset(jm_ts_zone(trim(s))) is null
+            then 'the zone ' || jm_ts_zone(trim(s)) || ' is not one journeymine reads '
+                || '(allowed: Z, offsets, IANA names such as Europe/Paris, and UTC GMT WET WEST '
+                || 'BST CET CEST EET EEST EST EDT CST CDT MST MDT PST PDT AKST AKDT HST JST AEST '
+                || 'AEDT)'
+        when regexp_matches(jm_ts_zone(trim(s)), '/')
+            then 'the zone ' || jm_ts_zone(trim(s)) || ' is not a known IANA time zone'
     end;
 
 -- Field i (1-based) of a JSON document, as text; paths come as a bound list.

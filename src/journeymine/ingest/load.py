@@ -9,9 +9,10 @@ Memory is bounded by a chunk, not the file: each chunk of about ``CHUNK_ROWS`` r
 validated in temporary tables and its results appended to the load's staging tables
 (``jm_internal.staged_*``) in transactions of their own, so DuckDB frees the chunk's working
 tables as soon as they are dropped. (Inside one transaction spanning the file it could not:
-every replaced version is kept until commit, for a rollback, and memory grew with the file.) The staged rows then move into ``events``, ``quarantine`` and ``identity_edges``
-together with the ``loads`` row in one short transaction, where DuckDB writes large appends
-straight to the database file. Until that commit nothing of the file is visible; a failed or
+every replaced version is kept until commit, for a rollback, and memory grew with the file.)
+The staged rows then move into ``events``, ``quarantine`` and ``identity_edges`` together
+with the ``loads`` row in one short transaction, where DuckDB writes large appends straight
+to the database file. Until that commit nothing of the file is visible; a failed or
 killed load leaves only its staging tables, which the next load replaces.
 """
 
@@ -42,8 +43,9 @@ PROGRESS_EVERY = 1_000_000  # rows between progress lines on a large file
 CHUNK_ROWS = 1_000_000  # records validated and loaded at a time: bounds memory on big files
 
 _TIMESTAMP_HELP = {
-    "iso8601": "ISO 8601 such as 2026-03-01T10:00:00+01:00; times without an offset are read "
-    "in the source's timezone",
+    "iso8601": "ISO 8601 such as 2026-03-01T10:00:00+01:00, ...Z, or with a zone name such as "
+    "Europe/Paris or an unambiguous abbreviation such as EST; times without any are read in "
+    "the source's timezone",
     "epoch_s": "seconds since 1970-01-01 UTC",
     "epoch_ms": "milliseconds since 1970-01-01 UTC",
 }
