@@ -121,6 +121,11 @@ class Source(_Strict):
     format: Format
     encoding: str = "utf-8"
     delimiter: str = Field(default=",", min_length=1, max_length=1)
+    multiline_values: bool = Field(
+        default=False,
+        description="CSV: quoted values may span lines (then an unterminated quote swallows "
+        "the lines after it); by default one line is one record",
+    )
     timestamp_format: str = Field(
         default="iso8601",
         description="iso8601, epoch_s, epoch_ms or a strptime pattern such as %d/%m/%Y %H:%M",

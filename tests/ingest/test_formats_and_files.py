@@ -64,7 +64,6 @@ def broken(tmp_path: Path, sample: GeneratedSample) -> dict[str, Path]:
     ("kind", "source", "message"),
     [
         ("truncated_gzip", "social", "truncated or corrupt gzip"),
-        ("wrong_encoding", "web", "not valid utf-8"),
         ("missing_column", "web", "missing column(s) 'collector_tstamp' (field occurred_at)"),
     ],
 )

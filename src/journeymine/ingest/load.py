@@ -183,15 +183,15 @@ def _load_in_chunks(
             log.info("%s: %s rows read so far", path.name, f"{tally.read + staged:,}")
             next_report += PROGRESS_EVERY
         if staged >= CHUNK_ROWS:
-            invalid_seen = _load_chunk(con, reading.invalid, invalid_seen, params, tally)
+            invalid_seen = _load_chunk(con, reading, invalid_seen, params, tally)
             staged = 0
-    _load_chunk(con, reading.invalid, invalid_seen, params, tally)
+    _load_chunk(con, reading, invalid_seen, params, tally)
     return tally
 
 
 def _load_chunk(
     con: duckdb.DuckDBPyConnection,
-    invalid: list[readers.InvalidRecord],
+    reading: readers.Reading,
     invalid_seen: int,
     params: dict[str, Any],
     tally: _Tally,
@@ -199,7 +199,8 @@ def _load_chunk(
     """Number, validate and stage what was read; returns how many invalid records are done."""
     # Each working table is dropped as soon as the next step has read it: outside a
     # transaction, DuckDB frees it at once, so at most two of them are held at a time.
-    _number_records(con, invalid, invalid_seen)
+    invalid = reading.invalid
+    _number_records(con, invalid, invalid_seen, numbered=reading.numbered)
     sql.create_table_as(con, "jm_stg_validated", "ingest/int_records", params, temp=True)
     _new_stage(con)
     read, rejected = con.execute(
@@ -219,17 +220,22 @@ def _load_chunk(
 
 
 def _number_records(
-    con: duckdb.DuckDBPyConnection, invalid: list[readers.InvalidRecord], invalid_seen: int
+    con: duckdb.DuckDBPyConnection,
+    invalid: list[readers.InvalidRecord],
+    invalid_seen: int,
+    *,
+    numbered: bool,
 ) -> None:
     """Give the staged parsed rows their record number, around the rows the parser rejected,
     and stage the rejected rows found since the last chunk.
 
-    The i-th parsed row is row i + |{j : numbers[j] - j <= i}| (numbers sorted, j from 0). A
+    A reader that numbers its records itself (``numbered``) gives it as ``seq``. Otherwise
+    the i-th parsed row is row i + |{j : numbers[j] - j <= i}| (numbers sorted, j from 0). A
     rejected row further on never changes an earlier row's number, so the rejected rows
     found so far are enough for every row staged so far.
     """
     numbers = sorted(r.record_no for r in invalid if r.record_no is not None)
-    if not numbers:
+    if numbered or not numbers:
         con.execute("update jm_stg_input set record_no = seq where seq is not null")
     else:
         adj = pa.table({"v": pa.array([n - j for j, n in enumerate(numbers)], pa.int64())})
