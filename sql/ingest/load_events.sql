@@ -3,7 +3,7 @@
 -- Inputs: jm_stg_new, $source, $channel, $load_id, $attr_names.
 insert into jm_internal.staged_events
 select
-    event_key as event_id,
+    kept_key as event_id,
     $source as source,
     $channel as channel,
     occurred_at,
@@ -27,3 +27,4 @@ select
     $load_id as load_id,
     record_no
 from jm_stg_new
+where not is_duplicate

@@ -97,6 +97,18 @@ create or replace temp macro jm_ts_problem(s, fmt, tz) as
             then 'the zone ' || jm_ts_zone(trim(s)) || ' is not a known IANA time zone'
     end;
 
+-- A record in one canonical form: a JSON document as its leaves (path=value, in path order),
+-- so that key order and spacing do not change it; other text as it is.
+create or replace temp macro jm_canonical_record(doc) as
+    coalesce(
+        (
+            select string_agg(fullkey || '=' || atom, chr(31) order by fullkey)
+            from json_tree(case when coalesce(json_valid(doc), false) then doc else 'null' end)
+            where atom is not null
+        ),
+        doc
+    );
+
 -- Field i (1-based) of a JSON document, as text; paths come as a bound list.
 create or replace temp macro jm_json_fields(doc, paths) as json_extract_string(doc, paths);
 

@@ -43,8 +43,12 @@ create table if not exists quarantine (
     raw_record varchar,                 -- the record as text, PII redacted
     reason_code varchar not null,
     reason varchar not null,
-    quarantined_at timestamp not null
+    quarantined_at timestamp not null,
+    record_key varchar                  -- keyed hash of the record: a re-delivery is a duplicate
 );
+
+-- warehouses created before record_key existed
+alter table quarantine add column if not exists record_key varchar;
 
 create schema if not exists jm_internal;
 

@@ -40,7 +40,7 @@ def test_chunked_load_equals_a_single_chunk(
     lines = web.read_text(encoding="utf-8").splitlines()
     lines.insert(1500, lines[1400])  # a duplicate far from its original
     for row in (40, 900, 901, 2500):  # malformed rows spread over many chunks
-        lines[row] = "only,three,fields"
+        lines[row] = f"only,three,fields{row}"  # distinct: an identical record is a duplicate
     web.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
     whole = _outcome(tmp_path / "whole", data)

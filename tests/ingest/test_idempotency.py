@@ -100,4 +100,4 @@ def test_a_source_without_event_ids_deduplicates_by_payload_hash(tmp_path: Path)
         day2 = ingest_source(con, config, config.source("web"), TEST_KEY).files[1]
         assert (day2.rows_read, day2.rows_loaded, day2.rows_duplicate) == (1, 0, 1)
         ids = [r[0] for r in con.execute("select event_id from events").fetchall()]
-        assert len(ids) == 2 and all(i.startswith("sha256:") for i in ids)
+        assert len(ids) == 2 and all(i.startswith("record:") for i in ids)

@@ -53,6 +53,7 @@ _TIMESTAMP_HELP = {
 _STAGE_TABLES = (
     "jm_stg_input",
     "jm_stg_validated",
+    "jm_stg_rejects",
     "jm_stg_new",
     "jm_rules",
     "jm_invalid_adj",
@@ -144,6 +145,7 @@ class _Tally:
     read: int = 0
     rejected: int = 0
     loaded: int = 0
+    duplicate: int = 0
 
 
 def _input_model(reading: readers.Reading, source: Source) -> tuple[str, dict[str, Any]]:
@@ -203,20 +205,48 @@ def _load_chunk(
     _number_records(con, invalid, invalid_seen, numbered=reading.numbered)
     sql.create_table_as(con, "jm_stg_validated", "ingest/int_records", params, temp=True)
     _new_stage(con)
-    read, rejected = con.execute(
-        "select count(*), count(reason_code) from jm_stg_validated"
-    ).fetchall()[0]
+    # Every count is measured on its own set: records read, rows that reached the staged
+    # quarantine and events (their growth), duplicates flagged. The identity is then a check.
+    read = _count(con, "jm_stg_validated")
+    quarantined_before, events_before = _staged_counts(con)
+    sql.create_table_as(con, "jm_stg_rejects", "ingest/int_rejects", params, temp=True)
     sql.run(con, "ingest/load_quarantine", params)
     sql.create_table_as(con, "jm_stg_new", "ingest/int_new_events", params, temp=True)
     con.execute("drop table jm_stg_validated")
-    loaded = con.execute("select count(*) from jm_stg_new").fetchall()[0][0]
     sql.run(con, "ingest/load_events", params)
     sql.run(con, "ingest/load_identity_edges")
+    duplicates = _count(con, "jm_stg_new", "is_duplicate") + _count(
+        con, "jm_stg_rejects", "is_duplicate"
+    )
     con.execute("drop table jm_stg_new")
+    con.execute("drop table jm_stg_rejects")
+    quarantined_after, events_after = _staged_counts(con)
+    rejected = quarantined_after - quarantined_before
+    loaded = events_after - events_before
+    if read != loaded + rejected + duplicates:
+        raise IngestError(
+            params["file"],
+            f"records do not add up: {read} read, but {loaded} loaded + {rejected} rejected + "
+            f"{duplicates} duplicate; nothing of the file was kept (a journeymine bug: please "
+            "report it)",
+        )
     tally.read += read
     tally.rejected += rejected
     tally.loaded += loaded
+    tally.duplicate += duplicates
     return len(invalid)
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str, where: str = "true") -> int:
+    """Rows of one of the load's own working tables (never user input)."""
+    return int(con.execute(f"select count(*) from {table} where {where}").fetchall()[0][0])
+
+
+def _staged_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    return (
+        _count(con, "jm_internal.staged_quarantine"),
+        _count(con, "jm_internal.staged_events"),
+    )
 
 
 def _number_records(
@@ -329,14 +359,18 @@ def load_file(
             rows_read=tally.read,
             rows_loaded=tally.loaded,
             rows_rejected=tally.rejected,
-            rows_duplicate=tally.read - tally.rejected - tally.loaded,
+            rows_duplicate=tally.duplicate,
             load_id=load_id,
         )
         _publish(con, result, size, started)
     except IngestError as exc:
         return _record_failure(con, source, name, digest, size, started, exc.reason)
     except duckdb.Error as exc:
-        return _record_failure(con, source, name, digest, size, started, f"database error: {exc}")
+        # DuckDB's messages may quote the data ("Input: ..."): keep what happened, not what
+        reason = str(exc).splitlines()[0].split(" Input:")[0].split(' "')[0]
+        return _record_failure(
+            con, source, name, digest, size, started, f"database error: {reason[:200]}"
+        )
     finally:
         _drop_stage(con)
     return result
