@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from journeymine.generate import GeneratedSample
@@ -58,17 +59,19 @@ def test_a_briefly_locked_warehouse_is_retried_and_the_run_succeeds(
     sample: GeneratedSample,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from pipelines.nightly import nightly
+    from journeymine.cli import main
 
     monkeypatch.setenv("JOURNEYMINE_PII_SECRET", "a-test-secret-of-enough-length")
     config_path = write_config(tmp_path, sample.out_dir)
     with _held(tmp_path / "warehouse.duckdb", seconds=2.5):
         started = time.monotonic()
-        result = nightly(str(config_path))
+        code = main(["run", "--config", str(config_path)])
     # it waited for the other process, then loaded everything: the retries did it
     assert time.monotonic() - started > 2.0
-    assert result.ok
-    assert sorted(f.status for r in result.sources for f in r.files) == ["loaded"] * 3
+    assert code == 0
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        statuses = con.execute("select status from loads").fetchall()
+    assert statuses == [("loaded",)] * 3
 
 
 def test_a_warehouse_locked_through_every_retry_exits_3(
