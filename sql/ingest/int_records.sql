@@ -21,7 +21,7 @@ named as (
         nullif(trim(fields[5]), '') as cookie_id,
         nullif(trim(fields[6]), '') as user_id,
         nullif(lower(trim(fields[7])), '') as email,
-        nullif(jm_replace_all(fields[8], '[^0-9+]', ''), '') as phone,
+        nullif(trim(fields[8]), '') as phone_text,
         nullif(lower(ltrim(trim(fields[9]), '@')), '') as handle,
         coalesce(
             nullif(trim(fields[10]), ''), jm_url_param(fields[12], $click_id_param)
@@ -38,12 +38,24 @@ named as (
     from input
 ),
 
+-- a phone identifier in E.164 (phonenumbers, in Python): once per distinct value, joined back
+phone_ids as (
+    select phone_text, jm_phone_id(phone_text, $phone_region) as phone
+    from (select distinct phone_text from named where phone_text is not null) as d
+),
+
+phoned as (
+    select n.*, p.phone
+    from named as n
+    left join phone_ids as p on p.phone_text = n.phone_text
+),
+
 parsed as (
     select
         *,
         jm_parse_ts(occurred_at_text, $timestamp_format, $timezone) as occurred_at,
         jm_url_path(url) as url_path
-    from named
+    from phoned
 ),
 
 -- identifiers as keyed hashes; a web session or chat conversation only links within its source
@@ -57,7 +69,15 @@ identified as (
         'handle:' || left(jm_hmac('handle:' || handle, $ipad, $opad), 32) as n_handle,
         'phone:' || left(jm_hmac('phone:' || phone, $ipad, $opad), 32) as n_phone,
         'session:' || left(jm_hmac('session:' || $source || ':' || session_id, $ipad, $opad), 32)
-            as n_session
+            as n_session,
+        -- the click id the URL carries, hashed for the URL stored in events
+        'click:' || left(jm_hmac('click:' || jm_url_param(url, $click_id_param), $ipad, $opad), 32)
+            as n_url_click,
+        -- an event id with PII in it is kept only as its keyed hash
+        case
+            when event_id is null or jm_redact(event_id) = event_id then event_id
+            else 'hmac:' || left(jm_hmac('event:' || event_id, $ipad, $opad), 32)
+        end as safe_event_id
     from parsed
 ),
 
@@ -141,14 +161,14 @@ final as (
             when 'missing_identity' then
                 'missing_identity: none of the identifier fields has a value (' || $identifier_columns || ')'
             when 'unknown_event' then
-                'unknown_event: ' || coalesce('event_name ''' || event_name || '''', '')
+                'unknown_event: ' || coalesce('event_name ''' || left(jm_redact(event_name), 80) || '''', '')
                 || coalesce(' url_path ''' || left(jm_redact(url_path), 80) || '''', '')
-                || coalesce(' intent ''' || intent || '''', '')
-                || coalesce(' interaction ''' || interaction || '''', '')
+                || coalesce(' intent ''' || left(jm_redact(intent), 80) || '''', '')
+                || coalesce(' interaction ''' || left(jm_redact(interaction), 80) || '''', '')
                 || ' matches no touchpoint rule of source ' || $source
                 || ' (add a rule, with touchpoint: null to keep it without a journey step, or set unmatched: keep)'
         end as reason,
-        coalesce(event_id, 'sha256:' || sha256(raw)) as event_key
+        coalesce(safe_event_id, 'sha256:' || sha256(raw)) as event_key
     from checked
 )
 

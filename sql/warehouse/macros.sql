@@ -131,32 +131,141 @@ create or replace temp macro jm_json_get(doc, key) as
 create or replace temp macro jm_json_is_object(doc) as
     coalesce(json_type(case when json_valid(doc) then doc else 'null' end) = 'OBJECT', false);
 
--- Free text with emails, IP addresses, phone numbers and @handles redacted (in that order).
-create or replace temp macro jm_redact(s) as
+-- PII. Free text is decoded before it is scanned: percent-encoding (twice, for a value
+-- encoded again inside a URL parameter) and JSON \uXXXX escapes. Text with no escape is
+-- scanned as it is.
+
+-- JSON \uXXXX escapes decoded (an escape that is no character, such as half a surrogate
+-- pair, is dropped).
+create or replace temp macro jm_json_unescape(s) as
+    case
+        when s is null or not contains(s, '\u') then s
+        else array_to_string(list_transform(
+            regexp_split_to_array(s, '\\u[0-9a-fA-F]{4}'),
+            lambda part, i: part || coalesce(try(chr(cast(
+                '0x' || regexp_extract_all(s, '\\u([0-9a-fA-F]{4})', 1)[i] as integer))), '')
+        ), '')
+    end;
+
+-- Percent-encoding and JSON escapes decoded, in the orders an export can nest them.
+create or replace temp macro jm_decode(s) as
+    jm_json_unescape(url_decode(url_decode(jm_json_unescape(url_decode(s)))));
+
+-- Does the text hold a percent-encoded byte or a JSON escape?
+create or replace temp macro jm_is_encoded(s) as
+    regexp_matches(s, '%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}');
+
+-- Emails, IP addresses (IPv4; IPv6 full, compressed and IPv4-mapped), phone numbers and
+-- @handles replaced, in that order, in text that is already decoded. Phone numbers: E.164
+-- and international (+ or 00, separators space . - ( ) /, an optional (0)), national with a
+-- trunk 0 (07700 900123, 020 7946 0958), North American ((555) 123-4567, 555.123.4567,
+-- 5551234567), and bare runs of 11 to 15 digits. Not phones, on purpose: ISO dates and times,
+-- compact timestamps (19.. / 20..), epoch seconds and milliseconds (they start with 1), runs
+-- of 9 or 10 digits that fit no national pattern, prices.
+create or replace temp macro jm_redact_decoded(s) as
     jm_replace_all(jm_replace_all(jm_replace_all(jm_replace_all(jm_replace_all(s,
         '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}', '[email]'),
         '\b[0-9]{1,3}(\.[0-9]{1,3}){3}\b', '[ip]'),
-        '\b[0-9a-fA-F]{1,4}(:[0-9a-fA-F]{0,4}){3,7}\b', '[ip]'),
-        '\+[0-9][0-9 ().-]{6,}[0-9]|\b[0-9]{3}[ .-][0-9]{3,4}[ .-][0-9]{4}\b', '[phone]'),
+        '(^|[^0-9A-Za-z_:])(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){7}'
+            || '|[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?'
+            || '|::[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})',
+        '\1[ip]'),
+        '(^|[^0-9A-Za-z_+])(?:(?:\+|00)[1-9](?:[ .()/-]{0,3}[0-9]){7,14}'
+            || '|0[1-9](?:[ .()-]{0,2}[0-9]){7,12}'
+            || '|(?:\([2-9][0-9]{2}\)|[2-9][0-9]{2})[ .-]?[0-9]{3}[ .-]?[0-9]{4})\b'
+            || '|(^|[^0-9A-Za-z_+-])(?:0[0-9]|2[1-9]|[3-9][0-9])[0-9]{9,13}\b',
+        '\1\2[phone]'),
         '(^|[^A-Za-z0-9_.])@[A-Za-z0-9_.]{2,}', '\1[handle]');
+
+-- Free text with its PII redacted (see jm_redact_decoded). Text that holds escapes is
+-- scanned as it is and again once decoded, and kept decoded: no encoding of a value survives.
+create or replace temp macro jm_redact(s) as
+    case
+        when s is null then null
+        when jm_is_encoded(s) then jm_redact_decoded(jm_decode(jm_redact_decoded(s)))
+        else jm_redact_decoded(s)
+    end;
 
 -- Every element of a list of text, redacted.
 create or replace temp macro jm_redact_list(xs) as list_transform(xs, lambda x: jm_redact(x));
 
--- A JSON record's text with the values of the given keys (an alternation such as
--- 'email|user\.ip') masked, then free-text redaction.
-create or replace temp macro jm_redact_record(doc, keys) as
-    jm_redact(jm_replace_all(doc, '"(' || keys || ')"\s*:\s*"[^"]*"?', '"\1":"[redacted]"'));
+-- The values of well-known ad click id parameters (gclid, fbclid, msclkid...) masked.
+create or replace temp macro jm_mask_click_ids(s) as
+    jm_replace_all(s,
+        '(?i)([?&;](gclid|gbraid|wbraid|dclid|fbclid|msclkid|ttclid|twclid|li_fat_id|yclid'
+            || '|igshid|epik|rdt_cid|sccid|irclickid|mc_eid|_hsenc|_openstat)=)[^&#;"\s]*',
+        '\1[id]');
 
--- An IP address truncated to its network: IPv4 /24, IPv6 /48.
+-- A URL or referrer redacted, with the values of well-known ad click id parameters masked
+-- and parameter `param_regex` (already regex-escaped: the source's click id parameter) set to
+-- `param_hash`, the keyed hash of its value ('[id]' when null).
+create or replace temp macro jm_redact_url(url, param_regex, param_hash) as
+    jm_replace_all(jm_mask_click_ids(jm_redact(url)),
+        '([?&;]' || param_regex || '=)[^&#;]*', '\1' || coalesce(param_hash, '[id]'));
+
+-- A quarantined record's text. A JSON object (or its start, when it was cut short; CSV and
+-- Parquet rows are kept as JSON objects too) has the values of the given keys (an alternation
+-- such as 'email|cookie_id') masked whatever their type (string, number, array, object),
+-- then free-text redaction. Text that is no JSON object at all (a CSV row the parser could not
+-- split into fields) is redacted, then every token that mixes letters and digits (the shape
+-- of an id) is masked, since its fields cannot be told apart. Click ids masked in both.
+create or replace temp macro jm_redact_record(doc, keys) as
+    jm_mask_click_ids(case
+        when starts_with(ltrim(doc), '{') then jm_redact(jm_replace_all(doc,
+            '"(' || keys || ')"\s*:\s*("([^"\\]|\\.)*"?|\[[^\]]*\]?|\{[^}]*\}?|[^,}\]\s]+)',
+            '"\1":"[redacted]"'))
+        else jm_replace_all(jm_redact(doc),
+            '[A-Za-z0-9_-]*([A-Za-z_][A-Za-z0-9_-]*[0-9]|[0-9][A-Za-z0-9_-]*[A-Za-z_])[A-Za-z0-9_-]*',
+            '[id]')
+    end);
+
+-- An IP address truncated to its network, in CIDR form as Python's ipaddress writes it: IPv4
+-- /24 ('203.0.113.0/24'), IPv6 /48 ('2001:db8:85a3::/48'), IPv4-mapped IPv6 as its IPv4 /24;
+-- null when the value is no IP address. IPv4 here; anything else through jm_py_ip_network.
 create or replace temp macro jm_truncate_ip(ip) as
     case
         when ip is null then null
-        when regexp_matches(ip, '^[0-9]{1,3}(\.[0-9]{1,3}){3}$')
-            then regexp_replace(ip, '\.[0-9]{1,3}$', '.0')
-        when contains(ip, ':')
-            then regexp_extract(ip, '^([0-9a-fA-F]{0,4}:[0-9a-fA-F]{0,4}:[0-9a-fA-F]{0,4})', 1) || '::'
-        else '[ip]'
+        when regexp_matches(ip, '^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}'
+                || '(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$')
+            then regexp_replace(ip, '\.[0-9]+$', '.0/24')
+        else jm_py_ip_network(ip)
+    end;
+
+-- A phone number as an identifier: E.164 where the phonenumbers library can read it
+-- (national formats read in `region`, an ISO country code, or '' for none), else its digits.
+create or replace temp macro jm_phone_id(phone, region) as jm_py_phone_e164(phone, region);
+
+-- A user agent reduced to a coarse, PII-free class: 'bot', or browser family / device class
+-- such as 'chrome/mobile'. The string itself is never kept (it can carry anything).
+create or replace temp macro jm_user_agent_class(ua) as
+    case
+        when ua is null then null
+        when regexp_matches(ua, '(?i)bot|crawl|spider|slurp|headless') then 'bot'
+        else
+            case
+                when regexp_matches(ua, 'Edg(e|A|iOS)?/') then 'edge'
+                when regexp_matches(ua, 'OPR/|Opera') then 'opera'
+                when regexp_matches(ua, 'SamsungBrowser/') then 'samsung'
+                when regexp_matches(ua, 'Firefox/|FxiOS/') then 'firefox'
+                when regexp_matches(ua, 'Chrome/|CriOS/') then 'chrome'
+                when regexp_matches(ua, 'Safari/') then 'safari'
+                when regexp_matches(ua, 'MSIE |Trident/') then 'ie'
+                else 'other'
+            end || '/' ||
+            case
+                when regexp_matches(ua, '(?i)ipad|tablet') then 'tablet'
+                when regexp_matches(ua, '(?i)mobi|iphone|android') then 'mobile'
+                else 'desktop'
+            end
+    end;
+
+-- A CSAT score kept only when it is a small whole number (0 to 10); anything else (text,
+-- which could be anything) is dropped.
+create or replace temp macro jm_csat(c) as
+    case
+        when try_cast(trim(c) as double) between 0 and 10
+            and try_cast(trim(c) as double) = round(try_cast(trim(c) as double))
+            then cast(cast(try_cast(trim(c) as double) as integer) as varchar)
     end;
 
 -- The path part of a URL (no scheme, host, query or fragment).

@@ -55,8 +55,9 @@ IDENTIFIER_FIELDS: tuple[FieldName, ...] = (
     "phone",
     "session_id",
 )
-# Fields whose raw values never reach analyst-facing tables.
-PII_FIELDS: tuple[FieldName, ...] = ("email", "phone", "handle", "ip")
+# Fields whose raw values never reach analyst-facing tables: in a quarantined record, their
+# values are masked whatever their type.
+PII_FIELDS: tuple[FieldName, ...] = (*IDENTIFIER_FIELDS, "ip", "user_agent")
 
 _NAME = r"^[a-z][a-z0-9_]*$"
 
@@ -135,6 +136,12 @@ class Source(_Strict):
     attributes: list[str] = Field(default_factory=list)
     click_id_url_param: str | None = Field(
         default=None, description="URL query parameter that carries a social click id"
+    )
+    phone_region: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{2}$",
+        description="country (ISO 3166 code such as GB) in which phone numbers written without "
+        "a country code are read, so that 020 7946 0958 and +44 20 7946 0958 are one person",
     )
     touchpoints: list[TouchpointRule] = Field(min_length=1)
     unmatched: Literal["quarantine", "keep"] = "quarantine"

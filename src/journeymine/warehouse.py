@@ -11,7 +11,7 @@ from pathlib import Path
 
 import duckdb
 
-from journeymine import sql
+from journeymine import pii, sql
 from journeymine.errors import WarehouseError
 
 _LOCK_HINT = (
@@ -62,6 +62,7 @@ def connect(
             ) from exc
         raise WarehouseError(f"{target}: cannot open the warehouse: {message}") from exc
     con.execute("set TimeZone = 'UTC'")
+    pii.register_functions(con)  # the Python functions some macros call
     sql.run(con, "warehouse/macros")
     if not read_only:
         sql.run(con, "warehouse/schema")

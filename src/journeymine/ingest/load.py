@@ -116,6 +116,7 @@ def source_params(source: Source, key: HmacKey) -> dict[str, Any]:
         ),
         "timestamp_help": _TIMESTAMP_HELP.get(fmt, f"the strptime pattern {fmt}"),
         "click_id_param": re.escape(source.click_id_url_param or "__journeymine_none__"),
+        "phone_region": source.phone_region or "",
         "unmatched": source.unmatched,
         "ipad": key.ipad_hex,
         "opad": key.opad_hex,
