@@ -194,6 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
     from journeymine.sqlshell import add_sql_command
 
     add_sql_command(sub)  # journeymine sql: read-only SQL on the analysts' copy
+
+    from journeymine.export import add_export_command
+
+    add_export_command(sub)  # journeymine export: XES, Parquet and BPMN for other tools
     return parser
 
 

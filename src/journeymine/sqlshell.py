@@ -459,6 +459,32 @@ def _save_history(path: Path | None) -> None:
 # --------------------------------------------------------------------------- the command
 
 
+def add_database_options(parser: argparse.ArgumentParser) -> None:
+    """``--config`` or ``--database``: which database a read-only command opens."""
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--config",
+        type=Path,
+        default=Path("journeymine.yaml"),
+        help="configuration whose analysts' copy to open (default: %(default)s)",
+    )
+    where.add_argument(
+        "--database", type=Path, help="open this DuckDB file instead (read-only too)"
+    )
+
+
+def database_to_open(config: Path, database: Path | None) -> tuple[Path, str | None]:
+    """The file a read-only command opens, and the memory limit to open it with:
+    ``database`` when given, else the analysts' copy of ``config``'s warehouse."""
+    if database is not None:
+        return Path(database), None
+    from journeymine.config import load_config
+    from journeymine.warehouse import published_path
+
+    loaded = load_config(config)
+    return published_path(loaded.warehouse_path), loaded.memory_limit
+
+
 def add_sql_command(sub: Any) -> None:
     """Register ``journeymine sql`` on the command line's subparsers."""
     parser: argparse.ArgumentParser = sub.add_parser(
@@ -470,16 +496,7 @@ def add_sql_command(sub: Any) -> None:
         "(.help lists its commands). Exit code 1 when a statement fails, 2 when the database "
         "cannot be opened.",
     )
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument(
-        "--config",
-        type=Path,
-        default=Path("journeymine.yaml"),
-        help="configuration whose analysts' copy to open (default: %(default)s)",
-    )
-    where.add_argument(
-        "--database", type=Path, help="open this DuckDB file instead (read-only too)"
-    )
+    add_database_options(parser)
     what = parser.add_mutually_exclusive_group()
     what.add_argument("-c", "--command", metavar="SQL", help="run these statements and exit")
     what.add_argument("-f", "--file", type=Path, help="run the statements in this file and exit")
@@ -515,15 +532,7 @@ def run_sql_command(
     """``journeymine sql``: 0 when every statement ran, 1 at the first one that failed."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
-    memory_limit: str | None = None
-    if args.database is not None:
-        path = Path(args.database)
-    else:
-        from journeymine.config import load_config
-        from journeymine.warehouse import published_path
-
-        config = load_config(args.config)
-        path, memory_limit = published_path(config.warehouse_path), config.memory_limit
+    path, memory_limit = database_to_open(args.config, args.database)
     script: str | None = None
     if args.command is not None:
         script = args.command
@@ -553,7 +562,9 @@ __all__ = [
     "Runner",
     "Shell",
     "StatementError",
+    "add_database_options",
     "add_sql_command",
+    "database_to_open",
     "format_table",
     "is_complete",
     "open_readonly",
