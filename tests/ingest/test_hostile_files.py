@@ -6,10 +6,11 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from journeymine.config import load_config
-from journeymine.ingest import ingest_source
+from journeymine.ingest import FileLoad, ingest_source
 from journeymine.warehouse import connect
 from tests.conftest import TEST_KEY, write_config
 from tests.test_identity import HEADER
@@ -22,7 +23,9 @@ def _row(i: int) -> str:
     )
 
 
-def _load(tmp_path: Path, source: str, name: str, data: bytes) -> tuple[object, object]:
+def _load(
+    tmp_path: Path, source: str, name: str, data: bytes
+) -> tuple[FileLoad, duckdb.DuckDBPyConnection]:
     folder = tmp_path / "data" / source
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_bytes(data)
@@ -37,24 +40,22 @@ def test_a_stray_quote_costs_one_line(tmp_path: Path, rows: int) -> None:
     lines = [HEADER] + [_row(i) for i in range(1, rows + 1)]
     lines[10] = lines[10].replace(",page_view,", ',"page_view,')  # data row 10: unterminated
     load, con = _load(tmp_path, "web", "big.csv", ("\n".join(lines) + "\n").encode())
-    assert load.status == "loaded", load.error  # type: ignore[attr-defined]
-    assert (load.rows_read, load.rows_loaded, load.rows_rejected) == (rows, rows - 1, 1)  # type: ignore[attr-defined]
-    ((record_no, reason, size),) = con.execute(  # type: ignore[attr-defined]
+    assert load.status == "loaded", load.error
+    assert (load.rows_read, load.rows_loaded, load.rows_rejected) == (rows, rows - 1, 1)
+    ((record_no, reason, size),) = con.execute(
         "select record_no, reason, length(raw_record) from quarantine"
     ).fetchall()
     assert record_no == 10
     assert reason.startswith("malformed_record: line 11 has an unterminated quote")
     assert size < 300  # the one line, not the rest of the file
     # the lines after it keep their own numbers
-    assert con.execute(  # type: ignore[attr-defined]
-        "select record_no from events where event_id = 'e11'"
-    ).fetchall() == [(11,)]
+    assert con.execute("select record_no from events where event_id = 'e11'").fetchall() == [(11,)]
 
 
 def test_quoted_values_with_delimiters_and_doubled_quotes_still_parse(tmp_path: Path) -> None:
     row = _row(1).replace("Mozilla/5.0 (X11)", '"Mozilla/5.0 (X11, ""like"" Gecko)"')
-    load, con = _load(tmp_path, "web", "q.csv", f"{HEADER}\n{row}\n".encode())
-    assert (load.rows_loaded, load.rows_rejected) == (1, 0)  # type: ignore[attr-defined]
+    load, _ = _load(tmp_path, "web", "q.csv", f"{HEADER}\n{row}\n".encode())
+    assert (load.rows_loaded, load.rows_rejected) == (1, 0)
 
 
 @pytest.mark.parametrize(
@@ -70,17 +71,20 @@ def test_an_empty_file_is_an_empty_load(
     tmp_path: Path, source: str, name: str, data: bytes
 ) -> None:
     load, _ = _load(tmp_path, source, name, data)
-    assert load.status == "loaded", load.error  # type: ignore[attr-defined]
-    assert load.rows_read == 0  # type: ignore[attr-defined]
+    assert load.status == "loaded", load.error
+    assert load.rows_read == 0
 
 
 def test_a_byte_order_mark_is_ignored(tmp_path: Path) -> None:
     data = ("\ufeff" + HEADER + "\n" + _row(1) + "\n").encode("utf-8")
     load, _ = _load(tmp_path, "web", "bom.csv", data)
-    assert (load.status, load.rows_loaded) == ("loaded", 1), load.error  # type: ignore[attr-defined]
-    line = '{"id": "p1", "created_at": "2026-09-01T10:00:00Z", "type": "ad_click", "user": {"handle": "@a"}}'
+    assert (load.status, load.rows_loaded) == ("loaded", 1), load.error
+    line = (
+        '{"id": "p1", "created_at": "2026-09-01T10:00:00Z", "type": "ad_click", '
+        '"user": {"handle": "@a"}}'
+    )
     load, _ = _load(tmp_path / "j", "social", "bom.jsonl", ("\ufeff" + line + "\n").encode())
-    assert (load.status, load.rows_loaded) == ("loaded", 1), load.error  # type: ignore[attr-defined]
+    assert (load.status, load.rows_loaded) == ("loaded", 1), load.error
 
 
 def test_a_bad_byte_in_a_data_row_quarantines_that_line_and_names_it(tmp_path: Path) -> None:
@@ -89,8 +93,8 @@ def test_a_bad_byte_in_a_data_row_quarantines_that_line_and_names_it(tmp_path: P
     load, con = _load(
         tmp_path, "web", "mixed.csv", HEADER.encode() + b"\n" + b"\n".join(rows) + b"\n"
     )
-    assert (load.status, load.rows_loaded, load.rows_rejected) == ("loaded", 4, 1)  # type: ignore[attr-defined]
-    ((record_no, reason),) = con.execute("select record_no, reason from quarantine").fetchall()  # type: ignore[attr-defined]
+    assert (load.status, load.rows_loaded, load.rows_rejected) == ("loaded", 4, 1)
+    ((record_no, reason),) = con.execute("select record_no, reason from quarantine").fetchall()
     assert record_no == 3
     assert reason.startswith("malformed_record: not valid utf-8 text at byte")
     assert reason.endswith("of line 4")
@@ -99,6 +103,6 @@ def test_a_bad_byte_in_a_data_row_quarantines_that_line_and_names_it(tmp_path: P
 def test_errors_name_the_format_and_never_quote_the_file(tmp_path: Path) -> None:
     secret = "root:x:0:0:root:/root:/bin/bash"
     load, _ = _load(tmp_path, "web", "passwd.csv", (secret + "\n").encode())
-    assert load.status == "failed"  # type: ignore[attr-defined]
-    assert "missing column(s) 'event_id' (field event_id)" in load.error  # type: ignore[attr-defined]
-    assert "root" not in load.error  # type: ignore[attr-defined]
+    assert load.status == "failed"
+    assert "missing column(s) 'event_id' (field event_id)" in load.error
+    assert "root" not in load.error
