@@ -43,7 +43,6 @@ def type_problems(con: duckdb.DuckDBPyConnection) -> list[str]:
     for table, column, data_type in _columns(con):
         if data_type in {"HUGEINT", "UHUGEINT"} or (
             data_type in {"TINYINT", "SMALLINT", "INTEGER", "UINTEGER", "UBIGINT"}
-            and not table.startswith("int_")
             and not ORDINALS.search(column)
         ):
             problems.append(f"{table}.{column} is {data_type}, not BIGINT")
@@ -105,6 +104,21 @@ def test_rates_and_shares_are_fractions(mined_stories: Mined) -> None:
     assert outside == []
     metrics = {m for (m,) in con.execute("select distinct metric from flags").fetchall()}
     assert metrics >= {"drop_off_rate", "loop_rate", "goal_rate"}
+
+
+def test_intermediate_models_stay_out_of_the_analysts_schema(mined_stories: Mined) -> None:
+    con = mined_stories[0]
+    schemas = dict(
+        con.execute(
+            "select table_name, schema_name from duckdb_tables() "
+            "where database_name = current_database() and table_name like 'int\\_%' escape '\\'"
+        ).fetchall()
+    )
+    assert schemas == {
+        t: "jm_internal"
+        for t in ("int_moves", "int_journeys", "int_variants", "int_node_visits",
+                  "int_journey_segments")
+    }  # fmt: skip
 
 
 def test_the_flags_report_uses_the_flags_table_names(mined_stories: Mined, tmp_path: Path) -> None:

@@ -9,7 +9,8 @@
 -- (the loss is located where they stop). A touchpoint the map leaves with no way to any
 -- goal is a dead end by design ('structural', overall only).
 -- Lost goal completions: journeys through it times (baseline goal rate - its own).
--- Inputs: int_node_visits, int_journey_segments, touchpoint_stats, map_touchpoints.
+-- Inputs: jm_internal.int_node_visits, jm_internal.int_journey_segments, touchpoint_stats,
+-- map_touchpoints.
 with
 touchpoints as (
     select touchpoint, stage, goal_reachable from map_touchpoints where not is_goal
@@ -17,8 +18,8 @@ touchpoints as (
 
 visits as (
     select v.journey_id, v.level, v.node, v.goal_after, sg.segment, sg.segment_value
-    from int_node_visits as v
-    inner join int_journey_segments as sg on sg.journey_id = v.journey_id
+    from jm_internal.int_node_visits as v
+    inner join jm_internal.int_journey_segments as sg on sg.journey_id = v.journey_id
 ),
 
 at_touchpoint as (

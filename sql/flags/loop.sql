@@ -9,8 +9,8 @@
 -- tested against the map's max_loop_rate of its touchpoints (the smallest).
 -- Lost goal completions: repeating journeys times (the others' goal rate - theirs), both
 -- measured after the first visit of the cycle's first touchpoint.
--- Inputs: journey_steps, int_moves, int_node_visits, int_journey_segments, map_touchpoints,
--- map_targets.
+-- Inputs: journey_steps, jm_internal.int_moves, jm_internal.int_node_visits,
+-- jm_internal.int_journey_segments, map_touchpoints, map_targets.
 with
 steps as (
     select s.journey_id, s.step, s.touchpoint,
@@ -47,7 +47,7 @@ cycle_steps as (
     from cycles as c
     inner join steps as s
         on s.journey_id = c.journey_id and s.step >= c.start_step and s.step < c.back_step
-    inner join int_moves as mv on mv.journey_id = s.journey_id and mv.step = s.step
+    inner join jm_internal.int_moves as mv on mv.journey_id = s.journey_id and mv.step = s.step
 ),
 
 -- the rotation that starts at the touchpoint earliest in the map
@@ -104,7 +104,7 @@ exposed as (
     select c.cycle, v.journey_id
     from cycle_touchpoints as c
     inner join cycle_sizes as z on z.cycle = c.cycle
-    inner join int_node_visits as v on v.level = 'touchpoint' and v.node = c.touchpoint
+    inner join jm_internal.int_node_visits as v on v.level = 'touchpoint' and v.node = c.touchpoint
     group by c.cycle, v.journey_id
     having count(*) = max(z.touchpoints)
 ),
@@ -118,7 +118,7 @@ outcomes as (
     from exposed as e
     inner join frequent as f on f.cycle = e.cycle
     left join repeating as r on r.cycle = e.cycle and r.journey_id = e.journey_id
-    inner join int_node_visits as v
+    inner join jm_internal.int_node_visits as v
         on v.journey_id = e.journey_id and v.level = 'touchpoint' and v.node = f.first_touchpoint
 ),
 
@@ -133,7 +133,7 @@ counted as (
         count(*) filter (where not o.repeated and o.goal_after = 1) as others_goal,
         count(*) filter (where not o.repeated) as others
     from outcomes as o
-    inner join int_journey_segments as sg on sg.journey_id = o.journey_id
+    inner join jm_internal.int_journey_segments as sg on sg.journey_id = o.journey_id
     group by o.cycle, sg.segment, sg.segment_value
 ),
 

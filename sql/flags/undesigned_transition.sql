@@ -8,7 +8,8 @@
 -- / journeys at its source, judged against the map's max_undesigned_share as a practical
 -- effect.
 -- Lost goal completions: journeys taking it times (the others' goal rate - theirs).
--- Inputs: int_moves, int_node_visits, int_journeys, int_journey_segments, map_targets.
+-- Inputs: jm_internal.int_moves, jm_internal.int_node_visits, jm_internal.int_journeys,
+-- jm_internal.int_journey_segments, map_targets.
 with
 undesigned as (
     select
@@ -16,7 +17,7 @@ undesigned as (
         from_touchpoint,
         to_touchpoint,
         max(case when goal_after then 1 else 0 end) as goal_after
-    from int_moves
+    from jm_internal.int_moves
     where not designed and not after_goal and to_touchpoint <> '__end__'
     group by journey_id, from_touchpoint, to_touchpoint
 ),
@@ -25,11 +26,11 @@ undesigned as (
 -- it reached a goal afterwards
 at_source as (
     select journey_id, node as from_touchpoint, goal_after
-    from int_node_visits
+    from jm_internal.int_node_visits
     where level = 'touchpoint'
     union all
     select journey_id, '__start__', case when reached_goal then 1 else 0 end
-    from int_journeys
+    from jm_internal.int_journeys
 ),
 
 moves as (
@@ -49,7 +50,7 @@ outcomes as (
         count(*) filter (where u.journey_id is null and a.goal_after = 1) as others_goal
     from moves as m
     inner join at_source as a on a.from_touchpoint = m.from_touchpoint
-    inner join int_journey_segments as sg on sg.journey_id = a.journey_id
+    inner join jm_internal.int_journey_segments as sg on sg.journey_id = a.journey_id
     left join undesigned as u
         on u.journey_id = a.journey_id
         and u.from_touchpoint = m.from_touchpoint and u.to_touchpoint = m.to_touchpoint

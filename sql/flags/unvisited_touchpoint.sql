@@ -1,13 +1,13 @@
 -- Flag rule unvisited_touchpoint, candidates: a designed touchpoint no journey visited, once
 -- there are at least $min_journeys_unvisited journeys (fewer say nothing). Structural: no test.
--- Inputs: map_touchpoints, journey_steps, int_journeys.
+-- Inputs: map_touchpoints, journey_steps, jm_internal.int_journeys.
 with
 visited as (
     select distinct touchpoint as node from journey_steps
 ),
 
 total as (
-    select count(*) as journeys from int_journeys
+    select count(*) as journeys from jm_internal.int_journeys
 ),
 
 final as (

@@ -1,7 +1,7 @@
 -- grain: one row per journey (before replay fitness is known)
 -- undesigned_moves: moves the map does not design before the journey's first goal (an
 -- undesigned entry included; browsing on after a goal is not a deviation).
--- Inputs: journey_steps, int_moves, events, map_personas.
+-- Inputs: journey_steps, jm_internal.int_moves, events, map_personas.
 with
 steps as (
     select * from journey_steps
@@ -9,7 +9,7 @@ steps as (
 
 deviating as (
     select journey_id, count(*) as undesigned_moves
-    from int_moves
+    from jm_internal.int_moves
     where not designed and not after_goal
     group by journey_id
 ),

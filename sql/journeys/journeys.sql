@@ -1,6 +1,6 @@
 -- grain: one row per journey
 -- The journey with its variant's token-replay fitness against the designed map.
--- Inputs: int_journeys, variants.
+-- Inputs: jm_internal.int_journeys, variants.
 select
     j.journey_id,
     j.customer_id,
@@ -19,5 +19,5 @@ select
     v.fitness,
     j.undesigned_moves,
     j.journey_no
-from int_journeys as j
+from jm_internal.int_journeys as j
 left join variants as v on v.variant_id = j.variant_id

@@ -7,13 +7,14 @@
 -- goals_before_predecessor: goal steps followed right away by one of the goal's designed
 -- predecessors (order confirmed, then payment): a sign that the export's timestamps are
 -- coarse or out of order, since such journeys look lost before their goal.
--- Inputs: journey_steps, int_moves, transitions, map_transitions, int_journeys, variants.
+-- Inputs: journey_steps, jm_internal.int_moves, transitions, map_transitions,
+-- jm_internal.int_journeys, variants.
 with
 moves as (
     select
         count(*) as observed,
         count(*) filter (where designed) as designed_observed
-    from int_moves
+    from jm_internal.int_moves
     where to_touchpoint <> '__end__' and not after_goal
 ),
 
@@ -30,7 +31,7 @@ journeys_ as (
     select
         count(*) as journeys,
         count(*) filter (where conforms) as conforming_journeys
-    from int_journeys
+    from jm_internal.int_journeys
 ),
 
 replay as (

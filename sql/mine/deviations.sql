@@ -3,10 +3,10 @@
 -- ('designed_rare', under $rare_share of the journeys visiting its source) taken. Moves
 -- after a journey's first goal are not deviations and are not counted.
 -- source_share: journeys taking the transition / journeys visiting its source.
--- Inputs: int_moves, map_transitions, touchpoint_stats.
+-- Inputs: jm_internal.int_moves, map_transitions, touchpoint_stats.
 with
 moves as (
-    select * from int_moves where not after_goal and to_touchpoint <> '__end__'
+    select * from jm_internal.int_moves where not after_goal and to_touchpoint <> '__end__'
 ),
 
 visiting as (
@@ -16,7 +16,7 @@ visiting as (
 ),
 
 all_journeys as (
-    select count(distinct journey_id) as journeys from int_moves
+    select count(distinct journey_id) as journeys from jm_internal.int_moves
 ),
 
 taken as (

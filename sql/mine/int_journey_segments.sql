@@ -1,9 +1,9 @@
 -- grain: one row per (journey_id, segment): the segments a journey is counted in
 -- ('all', its entry channel, its persona, and each configured attribute of its events).
--- Inputs: int_journeys, journey_steps, events, $segment_attributes.
+-- Inputs: jm_internal.int_journeys, journey_steps, events, $segment_attributes.
 with
 journeys_ as (
-    select journey_id, entry_channel, persona from int_journeys
+    select journey_id, entry_channel, persona from jm_internal.int_journeys
 ),
 
 attribute_values as (

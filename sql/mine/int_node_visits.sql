@@ -3,7 +3,7 @@
 -- first visit. went_on: a designed successor (for a stage: a later stage) came later;
 -- goal_after: a goal came later. Only steps up to the journey's first goal count: what a
 -- customer browses after reaching a goal is neither a visit that failed nor a loss.
--- Inputs: journey_steps, int_journeys, map_touchpoints, map_transitions.
+-- Inputs: journey_steps, jm_internal.int_journeys, map_touchpoints, map_transitions.
 with
 steps as (
     select s.journey_id, s.step, s.touchpoint, m.stage, m.stage_order, s.is_goal,
@@ -53,7 +53,7 @@ stage_after as (
 
 last_nodes as (
     select j.journey_id, j.last_touchpoint, m.stage as last_stage, j.reached_goal
-    from int_journeys as j
+    from jm_internal.int_journeys as j
     left join map_touchpoints as m on m.touchpoint = j.last_touchpoint
 ),
 

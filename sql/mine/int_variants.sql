@@ -1,9 +1,9 @@
 -- grain: one row per variant (distinct touchpoint sequence)
--- Inputs: int_journeys.
+-- Inputs: jm_internal.int_journeys.
 with
 journeys_ as (
     select variant_id, sequence, replay_sequence, replay_steps, events, reached_goal, conforms
-    from int_journeys
+    from jm_internal.int_journeys
 ),
 
 final as (

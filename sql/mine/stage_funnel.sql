@@ -2,7 +2,7 @@
 -- A journey counts for a stage when it got at least that far (its furthest stage), so the
 -- funnel never grows: overall conversion = reached / entered, relative = reached / reached
 -- at the previous stage.
--- Inputs: journey_steps, int_journey_segments, map_touchpoints, map_stages.
+-- Inputs: journey_steps, jm_internal.int_journey_segments, map_touchpoints, map_stages.
 with
 furthest as (
     select s.journey_id, max(m.stage_order) as furthest_stage
@@ -14,7 +14,7 @@ furthest as (
 segmented as (
     select sg.segment, sg.segment_value, f.furthest_stage
     from furthest as f
-    inner join int_journey_segments as sg on sg.journey_id = f.journey_id
+    inner join jm_internal.int_journey_segments as sg on sg.journey_id = f.journey_id
 ),
 
 reached as (

@@ -4,13 +4,13 @@
 -- stage: a later stage) nor a goal / journeys visiting; null where the map designs no way
 -- on, and for goals. A journey that reached a goal is never lost. goal_rate: journeys that reach a goal after their first visit / journeys visiting.
 -- Each rate has its Wilson 95% interval.
--- Inputs: int_node_visits, int_journey_segments, journey_steps, map_touchpoints,
--- map_transitions, map_stages.
+-- Inputs: jm_internal.int_node_visits, jm_internal.int_journey_segments, journey_steps,
+-- map_touchpoints, map_transitions, map_stages.
 with
 visits as (
     select v.*, sg.segment, sg.segment_value
-    from int_node_visits as v
-    inner join int_journey_segments as sg on sg.journey_id = v.journey_id
+    from jm_internal.int_node_visits as v
+    inner join jm_internal.int_journey_segments as sg on sg.journey_id = v.journey_id
 ),
 
 has_way_on as (
@@ -47,7 +47,7 @@ seconds_to_next as (
         s.touchpoint as node,
         jm_percentile(s.seconds_to_next, 0.5) as median_seconds_to_next
     from journey_steps as s
-    inner join int_journey_segments as sg on sg.journey_id = s.journey_id
+    inner join jm_internal.int_journey_segments as sg on sg.journey_id = s.journey_id
     where s.seconds_to_next is not null
     group by sg.segment, sg.segment_value, s.touchpoint
 ),

@@ -1,10 +1,10 @@
 -- grain: one row per (from_touchpoint, to_touchpoint) observed, with the synthetic nodes
 -- __start__ and __end__: the empirical journey graph (directly-follows), every move counted,
 -- after-goal ones included (after_goal_journeys says how many of them followed a goal).
--- Inputs: int_moves.
+-- Inputs: jm_internal.int_moves.
 with
 moves as (
-    select * from int_moves
+    select * from jm_internal.int_moves
 ),
 
 final as (

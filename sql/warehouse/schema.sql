@@ -63,3 +63,11 @@ create table if not exists jm_internal.customer_map (
     node varchar not null,
     customer_id varchar not null
 );
+
+-- The mining's intermediate models (int_*) live in jm_internal; warehouses mined before they
+-- moved there still hold them in the analysts' schema.
+drop table if exists main.int_moves;
+drop table if exists main.int_journeys;
+drop table if exists main.int_variants;
+drop table if exists main.int_node_visits;
+drop table if exists main.int_journey_segments;

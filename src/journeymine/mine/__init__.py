@@ -65,8 +65,8 @@ def mine(
     """Build journeys and every mining table from ``events``; returns the headline numbers.
 
     Tables written: map_*, journey_steps, journeys, transitions, variants, touchpoint_stats,
-    stage_funnel, deviations, conformance, and the intermediate models int_* that the flag
-    rules read too. With ``export_dir``, the discovered process model
+    stage_funnel, deviations, conformance, and in schema ``jm_internal`` the intermediate
+    models int_* that the flag rules read too. With ``export_dir``, the discovered process model
     is written there as BPMN and PNML.
     """
     seconds: dict[str, float] = {}
@@ -74,10 +74,10 @@ def mine(
     write_map_tables(con, journey_map)
     steps = build_journey_steps(con, config.journeys)
     t = _timed(seconds, "journeys", t)
-    sql.create_table_as(con, "int_moves", "mine/int_moves")
-    sql.create_table_as(con, "int_journeys", "journeys/int_journeys")
+    sql.create_table_as(con, "jm_internal.int_moves", "mine/int_moves")
+    sql.create_table_as(con, "jm_internal.int_journeys", "journeys/int_journeys")
     sql.create_table_as(con, "transitions", "mine/transitions")
-    sql.create_table_as(con, "int_variants", "mine/int_variants")
+    sql.create_table_as(con, "jm_internal.int_variants", "mine/int_variants")
     t = _timed(seconds, "graph and variants", t)
     replay_variants(con, journey_map)
     sql.create_table_as(con, "variants", "mine/variants")
@@ -87,8 +87,10 @@ def mine(
         "segment_attributes": list(config.journeys.segment_attributes) or ["__journeymine_none__"],
         "rare_share": config.mining.rare_share,
     }
-    sql.create_table_as(con, "int_journey_segments", "mine/int_journey_segments", params)
-    sql.create_table_as(con, "int_node_visits", "mine/int_node_visits")
+    sql.create_table_as(
+        con, "jm_internal.int_journey_segments", "mine/int_journey_segments", params
+    )
+    sql.create_table_as(con, "jm_internal.int_node_visits", "mine/int_node_visits")
     sql.create_table_as(con, "touchpoint_stats", "mine/touchpoint_stats")
     sql.create_table_as(con, "stage_funnel", "mine/stage_funnel")
     sql.create_table_as(con, "deviations", "mine/deviations", params)

@@ -21,13 +21,13 @@ def perfect_replay(steps: int) -> pm4py_adapter.Replay:
 
 
 def replay_variants(con: duckdb.DuckDBPyConnection, journey_map: JourneyMap) -> int:
-    """Replay the variants of ``int_variants`` on the designed map into temp table
+    """Replay the variants of ``jm_internal.int_variants`` on the designed map into temp table
     ``jm_variant_replay``; returns how many pm4py replayed. Each variant is replayed up to
     its first goal (browsing on after a goal is not a deviation). Conforming variants replay
     perfectly by construction, so only the others go through pm4py."""
     rows = con.execute(
-        "select variant_id, replay_sequence, conforms, replay_steps from int_variants "
-        "order by variant_id"
+        "select variant_id, replay_sequence, conforms, replay_steps "
+        "from jm_internal.int_variants order by variant_id"
     ).fetchall()
     deviating = [(v, seq.split(" > ")) for v, seq, conforms, _ in rows if not conforms]
     seen = {tp for _, seq in deviating for tp in seq}
