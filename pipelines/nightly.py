@@ -16,17 +16,18 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
+from journeymine.analysis import Analysis, analyse
 from journeymine.config import Config, load_config
 from journeymine.errors import WarehouseError
-from journeymine.flags import Flag, raise_flags
+from journeymine.flags import Flag
 from journeymine.identity import StitchReport, stitch
 from journeymine.ingest import SourceReport, ingest_source
 from journeymine.mapping import JourneyMap, load_map
-from journeymine.mine import MiningReport, mine
+from journeymine.mine import MiningReport
 from journeymine.pii import load_key
 from journeymine.report import export_flags_csv
 from journeymine.summary import failed_files, format_summary, sources_without_files
-from journeymine.warehouse import connect, publish, transaction
+from journeymine.warehouse import connect, publish
 
 
 def _open(config: Config) -> duckdb.DuckDBPyConnection:
@@ -69,12 +70,9 @@ def stitch_task(config: Config) -> StitchReport:
 
 
 @task(name="mine-and-flag", **_WRITER)
-def mine_task(config: Config, journey_map: JourneyMap) -> tuple[MiningReport, tuple[Flag, ...]]:
-    # one transaction: the mining tables and the flags raised from them always belong to the
-    # same run, even when the run is killed half-way
-    with _open(config) as con, transaction(con):
-        report = mine(con, config, journey_map, export_dir=config.outputs_path)
-        return report, tuple(raise_flags(con, config.mining))
+def mine_task(config: Config, journey_map: JourneyMap) -> Analysis:
+    with _open(config) as con:
+        return analyse(con, config, journey_map, export_dir=config.outputs_path)
 
 
 @task(name="export-drop-off-report", **_WRITER)
@@ -88,6 +86,7 @@ class MiningOutcome:
     report: MiningReport
     flags: tuple[Flag, ...]
     flags_csv: Path
+    analysis: Analysis
 
 
 @task(name="publish-warehouse", **_WRITER)
@@ -154,6 +153,7 @@ class NightlyResult:
             lines.append(f"  ... and {more} more in {_shown(self.mining.flags_csv)}")
         else:
             lines.append(f"  all flags with their evidence: {_shown(self.mining.flags_csv)}")
+        lines.append(self.mining.analysis.history.describe())
         if self.mining.report.model is not None:
             lines.append(f"discovered model: {_shown(self.mining.report.model.bpmn)} (and .pnml)")
         return "\n".join(lines)
@@ -222,8 +222,8 @@ def nightly(config_path: str = "journeymine.yaml") -> NightlyResult:
             + " found no file; the mining tables and flags of the last complete run are kept"
         )
     else:
-        report, flags = mine_task(config, journey_map)
-        mined = MiningOutcome(report, flags, report_task(config))
+        analysis = mine_task(config, journey_map)
+        mined = MiningOutcome(analysis.report, analysis.flags, report_task(config), analysis)
     if skipped is not None:
         logger.warning(skipped)
     result = NightlyResult(reports, stitched, mined, publish_task(config), skipped)

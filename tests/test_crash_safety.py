@@ -18,7 +18,7 @@ from tests.conftest import write_config
 # Columns that say when something happened, not what: they differ between any two runs.
 _CLOCK_COLUMNS = {
     ("loads", "started_at"), ("loads", "finished_at"), ("quarantine", "quarantined_at"),
-    ("flags", "flagged_at"),
+    ("flags", "flagged_at"), ("touchpoint_history", "computed_at"),
 }  # fmt: skip
 
 # The pipeline as the nightly flow runs it, step by step, in a child process that kills itself
@@ -27,13 +27,12 @@ _CHILD = """
 import os, signal, sys
 from journeymine import sql
 from journeymine.config import load_config
-from journeymine.flags import raise_flags
+from journeymine.analysis import analyse
 from journeymine.identity import stitch
 from journeymine.ingest import ingest_source, load
 from journeymine.mapping import load_map
-from journeymine.mine import mine
 from journeymine.pii import HmacKey
-from journeymine.warehouse import connect, publish, transaction
+from journeymine.warehouse import connect, publish
 
 config_path, kill_model, kill_nth = sys.argv[1], sys.argv[2], int(sys.argv[3])
 load.CHUNK_ROWS = 700  # several chunks per file, so a kill can land between two of them
@@ -52,9 +51,7 @@ with connect(config.warehouse_path) as con:
     for source in config.sources:
         ingest_source(con, config, source, key)
     stitch(con)
-    with transaction(con):
-        mine(con, config, load_map(config.map_path))
-        raise_flags(con, config.mining)
+    analyse(con, config, load_map(config.map_path))
 if kill_model == "publish":
     import shutil
     real_copy = shutil.copyfile
@@ -110,6 +107,7 @@ KILL_POINTS = [
     ("ingest/int_records", 3),  # a later file, after the first one committed
     ("identity/update_event_customers", 1),  # stitching
     ("mine/stage_funnel", 1),  # mining, half of its tables rebuilt
+    ("time/history_replace", 1),  # rewriting the history of the periods that changed
     ("flags/undesigned_transition", 1),  # raising flags, some rules run
     ("publish", 1),  # copying the analysts' copy
 ]
@@ -124,7 +122,7 @@ def test_a_killed_run_rerun_equals_a_clean_run(
     assert _run(config_path, model, nth) == -9  # it really died there
     killed = _snapshot(tmp_path / "warehouse.duckdb")
     # what the killed run left is one run or none: mining tables and flags together or neither
-    if model.startswith(("ingest", "identity", "mine", "flags")):
+    if model.startswith(("ingest", "identity", "mine", "time", "flags")):
         assert "main.flags" not in killed and "main.journeys" not in killed
         assert "main.customers" not in killed or model != "identity/update_event_customers"
     if model == "publish":

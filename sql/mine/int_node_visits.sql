@@ -1,20 +1,21 @@
 -- grain: one row per (journey_id, level, node) the journey visited, where level is
 -- 'touchpoint' (node = touchpoint) or 'stage' (node = stage): what happened after the
 -- first visit. went_on: a designed successor (for a stage: a later stage) came later;
--- goal_after: a goal came later. Only steps up to the journey's first goal count: what a
+-- goal_after: a goal came later; first_at: when the journey first got there. Only steps up to the journey's first goal count: what a
 -- customer browses after reaching a goal is neither a visit that failed nor a loss.
 -- Inputs: journey_steps, jm_internal.int_journeys, map_touchpoints, map_transitions.
 with
 steps as (
     select s.journey_id, s.step, s.touchpoint, m.stage, m.stage_order, s.is_goal,
-        s.seconds_to_next
+        s.seconds_to_next, s.occurred_at
     from journey_steps as s
     left join map_touchpoints as m on m.touchpoint = s.touchpoint
     where not s.after_goal
 ),
 
 touchpoint_first as (
-    select journey_id, touchpoint as node, min(step) as first_step, count(*) as visits
+    select journey_id, touchpoint as node, min(step) as first_step, count(*) as visits,
+        min(occurred_at) as first_at
     from steps
     group by journey_id, touchpoint
 ),
@@ -34,6 +35,7 @@ touchpoint_after as (
 
 stage_first as (
     select journey_id, stage as node, min(stage_order) as stage_order, min(step) as first_step,
+        min(occurred_at) as first_at,
         count(*) as visits
     from steps
     where stage is not null
@@ -59,7 +61,7 @@ last_nodes as (
 
 final as (
     select
-        f.journey_id, 'touchpoint' as level, f.node, f.visits,
+        f.journey_id, 'touchpoint' as level, f.node, f.visits, f.first_at,
         coalesce(a.went_on, 0) as went_on, coalesce(a.goal_after, 0) as goal_after,
         l.last_touchpoint = f.node as is_last, l.reached_goal
     from touchpoint_first as f
@@ -67,7 +69,7 @@ final as (
     inner join last_nodes as l on l.journey_id = f.journey_id
     union all
     select
-        f.journey_id, 'stage', f.node, f.visits,
+        f.journey_id, 'stage', f.node, f.visits, f.first_at,
         coalesce(a.went_on, 0), coalesce(a.goal_after, 0),
         coalesce(l.last_stage = f.node, false), l.reached_goal
     from stage_first as f

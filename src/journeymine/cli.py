@@ -198,6 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
     from journeymine.export import add_export_command
 
     add_export_command(sub)  # journeymine export: XES, Parquet and BPMN for other tools
+
+    from journeymine.periods.command import add_compare_command
+
+    add_compare_command(sub)  # journeymine compare: did the fix work? which arm converts?
     return parser
 
 

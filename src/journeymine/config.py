@@ -194,6 +194,10 @@ class Pii(_Strict):
     allow_development_secret: bool = False
 
 
+# The segment value of journeys whose events never carried the attribute (int_journey_segments).
+UNKNOWN_SEGMENT_VALUE = "(none)"
+
+
 class Journeys(_Strict):
     """How events become journeys."""
 
@@ -242,6 +246,36 @@ class Mining(_Strict):
     )
 
 
+class Periods(_Strict):
+    """Time: history per period, and the search for regressions and improvements."""
+
+    baseline_weeks: int = Field(
+        default=4,
+        ge=1,
+        le=52,
+        description="a day is compared with the same weekday of this many weeks before it",
+    )
+    screening_p_value: float = Field(
+        default=0.001,
+        gt=0,
+        lt=1,
+        description="a day this unlikely under its baseline opens or extends a candidate change; "
+        "each candidate is then tested as a whole, under the run's false discovery rate",
+    )
+    min_days: int = Field(
+        default=2,
+        ge=1,
+        description="a change lasts at least this many days with journeys (a one-day blip in "
+        "small daily counts is too often noise)",
+    )
+    min_rate_change: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="a practical effect: the smallest change of a rate worth a flag",
+    )
+
+
 class Config(_Strict):
     """A validated ``journeymine.yaml``; relative paths are resolved against its folder."""
 
@@ -256,6 +290,7 @@ class Config(_Strict):
     pii: Pii = Pii()
     journeys: Journeys = Journeys()
     mining: Mining = Mining()
+    periods: Periods = Periods()
     sources: list[Source] = Field(min_length=1)
     base_dir: Path = Field(default=Path("."), exclude=True)
 

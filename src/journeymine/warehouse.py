@@ -72,14 +72,26 @@ def connect(
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Everything inside commits together or not at all: a killed or failed run leaves the
-    tables of the previous run, never a mix of two."""
+    tables of the previous run, never a mix of two. Inside a transaction already open, it
+    joins that one (the outer one commits)."""
+    if id(con) in _IN_TRANSACTION:
+        yield  # already in one: the caller's transaction decides
+        return
     con.execute("begin transaction")
+    _IN_TRANSACTION.add(id(con))
     try:
         yield
     except BaseException:
         con.execute("rollback")
         raise
-    con.execute("commit")
+    else:
+        con.execute("commit")
+    finally:
+        _IN_TRANSACTION.discard(id(con))
+
+
+# connections (by id) inside a transaction opened by transaction(): DuckDB cannot nest them
+_IN_TRANSACTION: set[int] = set()
 
 
 def published_path(path: Path | str) -> Path:

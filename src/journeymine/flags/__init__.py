@@ -9,8 +9,9 @@ means adding one file, one entry here and its sentence in ``flags.evidence``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 
 import duckdb
 import pyarrow as pa
@@ -18,6 +19,7 @@ import pyarrow as pa
 from journeymine import sql
 from journeymine.config import Mining
 from journeymine.flags import engine, evidence
+from journeymine.periods.changes import Change
 from journeymine.tables import replace_table
 
 RULES: tuple[str, ...] = (
@@ -68,6 +70,8 @@ class Flag:
     concentrated_p_value: float | None
     related: str | None
     evidence: str
+    first_date: date | None = None  # regressions and improvements: since when
+    last_date: date | None = None  # and until when (the last day with data: still going on)
 
 
 _TYPES = {
@@ -75,6 +79,8 @@ _TYPES = {
     "rank_in_kind": pa.int64(),
     "journeys": pa.int64(),
     "journeys_affected": pa.int64(),
+    "first_date": pa.date32(),
+    "last_date": pa.date32(),
     **{
         name: pa.float64()
         for name in (
@@ -141,29 +147,66 @@ def _flag(rank: int, rank_in_kind: int, f: engine.Finding) -> Flag:
     )
 
 
-def rank(found: list[engine.Finding]) -> list[Flag]:
+def _from_change(c: Change) -> Flag:
+    cmp = c.comparison
+    conc = c.concentrated_comparison
+    subject = c.node if c.level == "touchpoint" else f"stage {c.node}"
+    return Flag(
+        rank=0,
+        rank_in_kind=0,
+        kind=c.kind,
+        subject=subject,
+        touchpoint=c.node if c.level == "touchpoint" else None,
+        from_touchpoint=None,
+        to_touchpoint=None,
+        cycle=None,
+        segment=c.segment,
+        segment_value=c.segment_value,
+        metric=c.metric,
+        value=cmp.rate_a,
+        ci_low=cmp.ci_low,
+        ci_high=cmp.ci_high,
+        threshold=None,
+        baseline=cmp.rate_b,
+        p_value=c.p_value,
+        q_value=c.q_value,
+        journeys=cmp.n_a,
+        journeys_affected=cmp.n_a,
+        lost_goal_completions=c.lost_goal_completions,
+        concentrated_segment=c.concentrated_segment,
+        concentrated_value=c.concentrated_value,
+        concentrated_rate=conc.rate_a if conc else None,
+        concentrated_rest_rate=conc.rate_b if conc else None,
+        concentrated_p_value=conc.p_value if conc else None,
+        related=None,
+        evidence=evidence.change(c),
+        first_date=c.first_day,
+        last_date=c.last_day,
+    )
+
+
+def rank(found: list[engine.Finding], changes: Sequence[Change] = ()) -> list[Flag]:
     """Flags ranked by lost goal completions, overall and within each kind."""
+    unranked = [_flag(0, 0, f) for f in found] + [_from_change(c) for c in changes]
     order = sorted(
-        found,
-        key=lambda f: (
-            -f.candidate.lost_goal_completions,
-            -f.candidate.journeys_affected,
-            f.candidate.kind,
-            f.candidate.subject,
-        ),
+        unranked,
+        key=lambda f: (-f.lost_goal_completions, -f.journeys_affected, f.kind, f.subject),
     )
     in_kind: dict[str, int] = {}
     flags = []
     for i, f in enumerate(order, 1):
-        in_kind[f.candidate.kind] = in_kind.get(f.candidate.kind, 0) + 1
-        flags.append(_flag(i, in_kind[f.candidate.kind], f))
+        in_kind[f.kind] = in_kind.get(f.kind, 0) + 1
+        flags.append(replace(f, rank=i, rank_in_kind=in_kind[f.kind]))
     return flags
 
 
-def raise_flags(con: duckdb.DuckDBPyConnection, settings: Mining) -> list[Flag]:
-    """Run every rule, test and rank; replace tables ``flags`` and ``map_suggestions``."""
+def raise_flags(
+    con: duckdb.DuckDBPyConnection, settings: Mining, changes: Sequence[Change] = ()
+) -> list[Flag]:
+    """Run every rule, test and rank, with the regressions and improvements found over time;
+    replace tables ``flags``, ``flag_trends`` and ``map_suggestions``."""
     rows = candidates(con, settings)
-    flags = rank(engine.findings(rows, settings))
+    flags = rank(engine.findings(rows, settings), changes)
     write_flags(con, flags)
     write_suggestions(con, engine.suggestions(rows, settings))
     return flags

@@ -26,13 +26,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from journeymine import stats
-from journeymine.config import Mining
+from journeymine.config import UNKNOWN_SEGMENT_VALUE, Mining
 
 STRUCTURAL = "structural"
 # The segment value of journeys whose events never carried the attribute: tested with the
 # others (it is part of the false-discovery family) but never a flag of its own, since "people
 # we know nothing about" is no group anyone can act on.
-UNKNOWN_VALUE = "(none)"
+UNKNOWN_VALUE = UNKNOWN_SEGMENT_VALUE
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import math
 
 from journeymine import stats
 from journeymine.flags.engine import STRUCTURAL, Candidate, Finding, Suggestion
+from journeymine.periods.changes import Change
 
 
 def pct(x: float | None) -> str:
@@ -104,6 +105,36 @@ def sentence(f: Finding) -> str:
         )
     parts.extend(f.related)
     return ". ".join(parts)
+
+
+_RATE_WORDS = {"goal_rate": "goal rate", "drop_off_rate": "drop-off", "exit_rate": "exit rate"}
+
+
+def change(c: Change) -> str:
+    """'from 2026-03-02 to 2026-03-20, goal rate after checkout fell from 61% to 38% ...'"""
+    cmp = c.comparison
+    where = c.node if c.level == "touchpoint" else f"stage {c.node}"
+    what = _RATE_WORDS[c.metric] + (" after " if c.metric == "goal_rate" else " at ") + where
+    moved = "rose" if cmp.difference > 0 else "fell"
+    when = f"since {c.first_day}" if c.ongoing else f"from {c.first_day} to {c.last_day}"
+    who = "" if c.overall else f" for {c.segment}={c.segment_value}"
+    lost = c.lost_goal_completions
+    cost = (
+        f"~{lost:.0f} lost goal completions" if lost >= 0 else f"~{-lost:.0f} more goal completions"
+    )
+    text = (
+        f"{when}{who}, {what} {moved} from {pct(cmp.rate_b)} to {pct(cmp.rate_a)} "
+        f"({100 * cmp.difference:+.1f} points, 95% CI {100 * cmp.ci_low:+.1f} to "
+        f"{100 * cmp.ci_high:+.1f}; {cmp.n_a} journeys against the same weekdays of the weeks "
+        f"before; p = {c.p_value:.2g}, q = {c.q_value:.2g}), {cost}"
+    )
+    if c.concentrated_comparison is not None and c.concentrated_comparison.p_value < 0.05:
+        s = c.concentrated_comparison
+        text += (
+            f". Mostly {c.concentrated_segment}={c.concentrated_value}: {pct(s.rate_a)} vs "
+            f"{pct(s.rate_b)} for the rest over those days"
+        )
+    return text
 
 
 def suggestion(s: Suggestion) -> str:

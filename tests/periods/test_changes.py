@@ -1,0 +1,89 @@
+"""Regressions and improvements on planted daily series: found with their first and last
+date, their segment; a weekly rhythm and a steady series raise nothing."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import numpy as np
+import pytest
+
+from journeymine import sql
+from journeymine.config import Mining, Periods
+from journeymine.periods import detect_changes
+from journeymine.warehouse import connect
+
+START = date(2026, 1, 5)  # a Monday
+DAYS = 84
+
+
+def _history(series: dict[tuple[str, str], list[tuple[int, int]]]) -> duckdb.DuckDBPyConnection:
+    """touchpoint_history with daily goal counts for node 'checkout': (segment, value) ->
+    [(journeys, goal journeys) per day]."""
+    con = connect(":memory:")
+    sql.run(con, "time/history_schema")
+    rows = [
+        ("day", START + timedelta(days=i), segment, value, "touchpoint", "checkout",
+         n, n - goals, 0, goals, n - (n - goals), goals)
+        for (segment, value), days in series.items()
+        for i, (n, goals) in enumerate(days)
+    ]  # fmt: skip
+    con.executemany(
+        "insert into touchpoint_history values "
+        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp::timestamp)",
+        rows,
+    )
+    return con
+
+
+def _daily(rng: np.random.Generator, n: int, rate: list[float]) -> list[tuple[int, int]]:
+    return [(n, int(rng.binomial(n, r))) for r in rate]
+
+
+def test_an_incident_is_found_with_its_dates_and_segment() -> None:
+    rng = np.random.default_rng(3)
+    incident = range(40, 59)  # 2026-02-14 .. 2026-03-04
+    social = [0.30 if i in incident else 0.60 for i in range(DAYS)]
+    web = [0.60] * DAYS
+    s = _daily(rng, 150, social)
+    w = _daily(rng, 150, web)
+    every = [(a[0] + b[0], a[1] + b[1]) for a, b in zip(s, w, strict=True)]
+    con = _history({("all", "all"): every, ("entry_channel", "social"): s,
+                    ("entry_channel", "web"): w})  # fmt: skip
+    changes = detect_changes(con, Periods(), Mining())
+    assert [(c.kind, c.node, c.metric) for c in changes][:1] == [
+        ("regression", "checkout", "goal_rate")
+    ]
+    c = changes[0]
+    assert abs((c.first_day - (START + timedelta(days=40))).days) <= 1
+    assert abs((c.last_day - (START + timedelta(days=58))).days) <= 1
+    assert not c.ongoing
+    assert c.segment == "all" and (c.concentrated_segment, c.concentrated_value) == (
+        "entry_channel", "social",
+    )  # fmt: skip
+    assert c.comparison.difference == pytest.approx(-0.15, abs=0.04)  # half of one of two halves
+    assert c.lost_goal_completions > 100
+    assert len([x for x in changes if x.kind == "regression"]) == 1  # one problem, one finding
+
+
+def test_a_fix_is_an_improvement_since_its_date() -> None:
+    rng = np.random.default_rng(4)
+    rate = [0.40 if i < 56 else 0.55 for i in range(DAYS)]
+    con = _history({("all", "all"): _daily(rng, 300, rate)})
+    (c,) = detect_changes(con, Periods(), Mining())
+    assert c.kind == "improvement" and c.ongoing
+    assert abs((c.first_day - (START + timedelta(days=56))).days) <= 1
+    assert c.last_day == START + timedelta(days=DAYS - 1)
+    assert c.lost_goal_completions < 0  # goal completions gained
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_weekly_rhythm_and_a_steady_series_raise_nothing(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    weekly = [0.35 if (i % 7) in (5, 6) else 0.55 for i in range(DAYS)]  # weekends convert less
+    steady = [0.5] * DAYS
+    con = _history({("all", "all"): _daily(rng, 300, weekly),
+                    ("entry_channel", "web"): _daily(rng, 120, steady),
+                    ("entry_channel", "social"): _daily(rng, 40, steady)})  # fmt: skip
+    assert detect_changes(con, Periods(), Mining()) == []
