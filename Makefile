@@ -57,6 +57,10 @@ format: install ## format the code with ruff
 bench-load: install ## peak memory and time of loading a 1M-, 3M- and 10M-record file
 	$(BIN)/python benchmarks/load_memory.py
 
+.PHONY: docs
+docs: install ## regenerate docs/data-dictionary.md from the warehouse's comments (sql/warehouse/comments.sql)
+	$(BIN)/python -m journeymine.docs
+
 sample: install ## regenerate data/sample (deterministic: same seed, same files)
 	$(BIN)/journeymine generate --events 6000 --out data/sample
 

@@ -94,6 +94,48 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 _IN_TRANSACTION: set[int] = set()
 
 
+# the table, or the table.column, a statement of sql/warehouse/comments.sql describes
+_COMMENT_ON = re.compile(r"comment\s+on\s+(table|view|column)\s+([A-Za-z_][A-Za-z0-9_.]*)\s", re.I)
+
+
+def describe(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Put the data dictionary (``sql/warehouse/comments.sql``) on the warehouse's tables and
+    views as DuckDB comments; returns what is described there that this warehouse lacks
+    (skipped: a warehouse not mined yet has no journeys).
+
+    Tables rebuilt by ``create or replace`` lose their comments, so this runs after they are
+    built and before the analysts' copy is published.
+    """
+    known = {
+        name
+        for (name,) in con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables() "
+            "where database_name = current_database() and not temporary "
+            "union all "
+            "select schema_name || '.' || view_name from duckdb_views() "
+            "where database_name = current_database() and not temporary and not internal "
+            "union all "
+            "select schema_name || '.' || table_name || '.' || column_name from duckdb_columns() "
+            "where database_name = current_database()"
+        ).fetchall()
+    }
+    missing = []
+    with transaction(con):
+        for statement in duckdb.extract_statements(sql.load("warehouse/comments")):
+            found = _COMMENT_ON.search(statement.query)
+            if found is None:
+                raise WarehouseError(f"sql/warehouse/comments.sql: not a comment: {statement}")
+            kind, name = found.group(1).lower(), found.group(2)
+            schema_qualified = name.count(".") == (2 if kind == "column" else 1)
+            target = name if schema_qualified else f"main.{name}"
+            table = target.rsplit(".", 1)[0] if kind == "column" else target
+            if table not in known or target not in known:
+                missing.append(target)
+                continue
+            con.execute(statement.query)
+    return missing
+
+
 def published_path(path: Path | str) -> Path:
     """Where the analysts' copy of the warehouse at ``path`` is published."""
     p = Path(path)
@@ -110,6 +152,7 @@ def publish(path: Path | str, *, memory_limit: str | None = None) -> Path:
     """
     source = Path(path)
     with connect(source, memory_limit=memory_limit) as con:
+        describe(con)  # the copy carries the data dictionary
         con.execute("checkpoint")
     target = published_path(source)
     partial = target.with_name(f".{target.name}.partial")
