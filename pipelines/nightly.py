@@ -239,3 +239,30 @@ def nightly(config_path: str = "journeymine.yaml") -> NightlyResult:
 def run(config_path: Path | str) -> NightlyResult:
     """Run the flow once (Prefect's ephemeral local API when no server is configured)."""
     return nightly(str(config_path))
+
+
+# The schedule a deployment gets unless told otherwise: every night at 02:00.
+DEFAULT_CRON = "0 2 * * *"
+
+
+def serve(
+    config_path: Path | str,
+    *,
+    cron: str = DEFAULT_CRON,
+    timezone: str = "UTC",
+    name: str = "nightly",
+) -> None:
+    """Serve the nightly flow on its schedule from this process until it is stopped.
+
+    For teams without a Prefect worker: the process polls Prefect's API (a local temporary
+    one unless PREFECT_API_URL points at a server) for the scheduled runs and runs them. On
+    SIGTERM or Ctrl-C the deployment is paused and the process ends.
+    """
+    from prefect.schedules import Cron
+
+    nightly.serve(
+        name=name,
+        schedules=[Cron(cron, timezone=timezone)],
+        parameters={"config_path": str(Path(config_path).resolve())},
+        pause_on_shutdown=True,
+    )

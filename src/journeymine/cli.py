@@ -26,6 +26,13 @@ def _nightly_module() -> ModuleType:
         return importlib.import_module("pipelines.nightly")
 
 
+def _orchestrator_defaults() -> None:
+    """No usage analytics; and a local API that is slow to start on a busy machine (20 s by
+    Prefect's default) must not fail the night."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+
 def preflight(config_path: Path) -> None:
     """Every check that needs no orchestrator: configuration, map and the PII secret.
 
@@ -50,7 +57,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     warehouse = load_config(args.config).warehouse_path
     leftovers.reap(warehouse)  # what a killed run on this warehouse left behind
     leftovers.mark_run(warehouse)  # before the orchestrator starts its server
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    _orchestrator_defaults()
     result = _nightly_module().run(args.config)  # imported late: Prefect is slow to import
     print()
     print(result.summary())
@@ -86,6 +93,24 @@ exit codes:
   2  configuration error: the configuration, the map, or the PII secret
   3  the warehouse stayed locked by another process through every retry
 """
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from journeymine import leftovers
+    from journeymine.config import load_config
+
+    preflight(args.config)
+    warehouse = load_config(args.config).warehouse_path
+    leftovers.reap(warehouse)
+    leftovers.mark_run(warehouse)
+    _orchestrator_defaults()
+    print(
+        f"serving the nightly flow as deployment {args.name!r}: cron {args.cron!r} "
+        f"({args.timezone}), configuration {args.config.resolve()}; Ctrl-C stops it",
+        flush=True,
+    )
+    _nightly_module().serve(args.config, cron=args.cron, timezone=args.timezone, name=args.name)
+    return EXIT_OK
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
@@ -149,6 +174,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="configuration file (default: %(default)s)",
     )
     run.set_defaults(func=_cmd_run)
+
+    serve = sub.add_parser(
+        "serve",
+        help="serve the nightly flow on its schedule from this process",
+        description="Serve the nightly flow with a cron schedule from one long-running "
+        "process, for teams without a Prefect worker: it registers a deployment with "
+        "Prefect's API (a local temporary one unless PREFECT_API_URL points at a server), "
+        "runs each scheduled run, and pauses the deployment when stopped (SIGTERM, Ctrl-C). "
+        "Configuration, map and PII secret are checked first.",
+    )
+    serve.add_argument(
+        "--config", type=Path, default=Path("journeymine.yaml"),
+        help="configuration file (default: %(default)s)",
+    )  # fmt: skip
+    serve.add_argument("--cron", default="0 2 * * *", help="schedule (default: %(default)s)")
+    serve.add_argument("--timezone", default="UTC", help="the cron's time zone (default: UTC)")
+    serve.add_argument("--name", default="nightly", help="deployment name (default: nightly)")
+    serve.set_defaults(func=_cmd_serve)
 
     vm = sub.add_parser(
         "validate-map",
