@@ -8,12 +8,13 @@ not an exception at all (the library records it as a failed load and goes on).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from journeymine.analysis import Analysis, analyse
@@ -25,7 +26,7 @@ from journeymine.ingest import SourceReport, ingest_source
 from journeymine.mapping import JourneyMap, load_map
 from journeymine.mine import MiningReport
 from journeymine.pii import load_key
-from journeymine.report import export_flags_csv
+from journeymine.report import BuiltReport, build_report, export_flags_csv
 from journeymine.summary import failed_files, format_summary, sources_without_files
 from journeymine.warehouse import connect, publish
 
@@ -76,9 +77,19 @@ def mine_task(config: Config, journey_map: JourneyMap) -> Analysis:
 
 
 @task(name="export-drop-off-report", **_WRITER)
-def report_task(config: Config) -> Path:
+def report_task(config: Config) -> BuiltReport:
+    """reports/<run date>/ from the warehouse (the HTML report, CSV, Parquet, summary.json),
+    and the flags alone in the outputs folder (flags.csv, as before)."""
+    from prefect.runtime import flow_run
+
     with _open(config) as con:
-        return export_flags_csv(con, config.outputs_path / "flags.csv")
+        export_flags_csv(con, config.outputs_path / "flags.csv")
+        return build_report(
+            con,
+            config.reports_path / date.today().isoformat(),
+            run_id=str(flow_run.id) if flow_run.id else None,
+            inputs={"warehouse": str(config.warehouse_path), "config": str(config.base_dir)},
+        )
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,8 @@ class MiningOutcome:
     flags: tuple[Flag, ...]
     flags_csv: Path
     analysis: Analysis
+    # the drop-off report of the run (reports/<run date>/)
+    report_folder: BuiltReport | None = None
 
 
 @task(name="publish-warehouse", **_WRITER)
@@ -153,6 +166,8 @@ class NightlyResult:
             lines.append(f"  ... and {more} more in {_shown(self.mining.flags_csv)}")
         else:
             lines.append(f"  all flags with their evidence: {_shown(self.mining.flags_csv)}")
+        if self.mining.report_folder is not None:
+            lines.append(f"drop-off report: {_shown(self.mining.report_folder.html)}")
         lines.append(self.mining.analysis.history.describe())
         if self.mining.report.model is not None:
             lines.append(f"discovered model: {_shown(self.mining.report.model.bpmn)} (and .pnml)")
@@ -223,7 +238,9 @@ def nightly(config_path: str = "journeymine.yaml") -> NightlyResult:
         )
     else:
         analysis = mine_task(config, journey_map)
-        mined = MiningOutcome(analysis.report, analysis.flags, report_task(config), analysis)
+        built = report_task(config)
+        flags_csv = config.outputs_path / "flags.csv"
+        mined = MiningOutcome(analysis.report, analysis.flags, flags_csv, analysis, built)
     if skipped is not None:
         logger.warning(skipped)
     result = NightlyResult(reports, stitched, mined, publish_task(config), skipped)
@@ -232,8 +249,46 @@ def nightly(config_path: str = "journeymine.yaml") -> NightlyResult:
         markdown=f"# journeymine nightly run\n\n```\n{result.summary()}\n```\n",
         description="What the nightly run loaded, stitched, mined and flagged",
     )
+    if mined is not None and mined.report_folder is not None:
+        _publish_report_artifacts(mined.report_folder)
     logger.info(result.headline())
     return result
+
+
+# How many findings the Prefect table artifact lists.
+ARTIFACT_FINDINGS = 10
+
+
+def _publish_report_artifacts(built: BuiltReport) -> None:
+    """The night's findings in the Prefect UI: a table of the top findings and a link to the
+    report file."""
+    top = built.top_findings[:ARTIFACT_FINDINGS]
+    create_table_artifact(
+        key="journeymine-top-findings",
+        table=[
+            {
+                "rank": f["rank"],
+                "finding": f["sentence"],
+                "kind": f["kind"],
+                "where": f["subject"],
+                "segment": "everyone"
+                if f["segment"] == "all"
+                else f"{f['segment']}={f['segment_value']}",
+                "lost goal completions": round(f["lost_goal_completions"] or 0.0, 1),
+                "first seen": f["first_seen"],
+            }
+            for f in top
+        ],
+        description=f"Top {len(top)} of {len(built.top_findings)} findings, ranked by lost "
+        "goal completions",
+    )
+    create_link_artifact(
+        key="journeymine-report",
+        link=built.html.resolve().as_uri(),
+        link_text=f"drop-off report {built.summary['run_date']}",
+        description="The drop-off report (one self-contained HTML file) and its CSV, Parquet "
+        "and summary.json beside it",
+    )
 
 
 def run(config_path: Path | str) -> NightlyResult:

@@ -153,6 +153,7 @@ def test_the_wheel_installs_one_top_level_package(tmp_path: Path) -> None:
     assert top == {"journeymine"}
     assert "journeymine/pipelines/nightly.py" in names
     assert "journeymine/_sql/mine/transitions.sql" in names
+    assert "journeymine/report/templates/report.html.j2" in names  # the report's template
     # the installed CLI finds the flows inside the package, not a checkout's pipelines/
     target = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(target)

@@ -245,6 +245,10 @@ def build_parser() -> argparse.ArgumentParser:
     from journeymine.periods.command import add_compare_command
 
     add_compare_command(sub)  # journeymine compare: did the fix work? which arm converts?
+
+    from journeymine.report.command import add_report_command
+
+    add_report_command(sub)  # journeymine report: the drop-off report, from the warehouse
     return parser
 
 

@@ -287,6 +287,10 @@ class Config(_Strict):
     )
     map: Path | None = Field(default=None, description="the designed journey map (YAML or BPMN)")
     outputs: Path = Field(default=Path("out"), description="folder for exported models")
+    reports: Path = Field(
+        default=Path("reports"),
+        description="folder of the drop-off reports: one reports/<run date>/ per run",
+    )
     pii: Pii = Pii()
     journeys: Journeys = Journeys()
     mining: Mining = Mining()
@@ -318,6 +322,10 @@ class Config(_Strict):
     @property
     def outputs_path(self) -> Path:
         return self.resolve(self.outputs)
+
+    @property
+    def reports_path(self) -> Path:
+        return self.resolve(self.reports)
 
     def source(self, name: str) -> Source:
         for s in self.sources:

@@ -1,17 +1,13 @@
-"""Exports for the people who fix the journeys."""
+"""The drop-off report: built from the warehouse, for the people who fix the journeys.
+
+``build_report`` writes a report folder (``dropoff_report.html`` and its CSV, Parquet and JSON
+companions); ``export_flags_csv`` writes the ranked flags alone.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from journeymine.report.build import FILES, BuiltReport, build_report
+from journeymine.report.flags_csv import export_flags_csv
+from journeymine.report.scope import ReportScope
 
-import duckdb
-
-from journeymine import sql
-
-
-def export_flags_csv(con: duckdb.DuckDBPyConnection, path: Path) -> Path:
-    """Write the ranked flags with their evidence as CSV (the drop-off report)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    target = str(path).replace("'", "''")
-    con.execute(f"copy ({sql.load('report/flags_report')}) to '{target}' (format csv, header)")
-    return path
+__all__ = ["FILES", "BuiltReport", "ReportScope", "build_report", "export_flags_csv"]
