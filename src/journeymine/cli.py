@@ -74,7 +74,7 @@ unless PREFECT_API_URL points at a server):
   3. mine     journeys, the journey graph, variants, conformance to the designed map
   4. flag     drop-offs, dead ends, loops and undesigned paths, ranked by lost goal
               completions
-  5. report   the flag report (CSV) and the discovered process model (BPMN, PNML)
+  5. report   the drop-off report (reports/<run date>/: HTML, CSV, Parquet, summary.json)
   6. publish  a read-only copy of the warehouse for analysts
 
 Configuration, map and PII secret are checked before anything starts. A source whose
@@ -83,7 +83,8 @@ flags are skipped (the last complete run's stay), since flags over a missing cha
 be artefacts of it.
 
 It writes: the warehouse (`warehouse:`), the analysts' copy beside it, and the outputs
-folder (`outputs:`): flags.csv, discovered_journeys.bpmn/.pnml.
+folder (`outputs:`): flags.csv, discovered_journeys.bpmn/.pnml, and the reports folder
+(`reports:`): one reports/<run date>/ per run.
 """
 
 _RUN_EPILOG = """\
