@@ -65,3 +65,14 @@ def test_duckdb_memory_is_limited(tmp_path: Path) -> None:
     with connect(tmp_path / "w.duckdb") as con:  # default: half the machine's memory
         limit = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
         assert limit.endswith("GiB") or limit.endswith("MiB")
+
+
+def test_two_connections_of_one_process_to_one_file(tmp_path: Path) -> None:
+    """A notebook holding the warehouse open while the same process publishes it: the
+    second connection finds journeymine's functions defined already, and both work."""
+    path = tmp_path / "w.duckdb"
+    with connect(path) as first, connect(path) as second:
+        for con in (first, second):
+            assert con.execute("select jm_py_ip_network('203.0.113.9')").fetchall() == [
+                ("203.0.113.0/24",)
+            ]

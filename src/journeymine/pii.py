@@ -152,22 +152,23 @@ def _ip_network_vector(ips: pa.Array) -> pa.Array:
 
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     """Define ``jm_py_phone_e164`` and ``jm_py_ip_network`` on ``con`` (before the macros that
-    use them)."""
-    con.create_function(
-        "jm_py_phone_e164",
-        _phone_e164_vector,
-        [duckdb.sqltype("VARCHAR"), duckdb.sqltype("VARCHAR")],
-        duckdb.sqltype("VARCHAR"),
-        type=PythonUDFType.ARROW,
-        null_handling=FunctionNullHandling.SPECIAL,
-        side_effects=False,
+    use them). Connections of one process to one database file share its functions: a
+    second connection (a notebook's reader beside a publish) finds them defined already."""
+    functions = (
+        ("jm_py_phone_e164", _phone_e164_vector, ["VARCHAR", "VARCHAR"]),
+        ("jm_py_ip_network", _ip_network_vector, ["VARCHAR"]),
     )
-    con.create_function(
-        "jm_py_ip_network",
-        _ip_network_vector,
-        [duckdb.sqltype("VARCHAR")],
-        duckdb.sqltype("VARCHAR"),
-        type=PythonUDFType.ARROW,
-        null_handling=FunctionNullHandling.SPECIAL,
-        side_effects=False,
-    )
+    for name, function, parameters in functions:
+        try:
+            con.create_function(
+                name,
+                function,
+                [duckdb.sqltype(p) for p in parameters],
+                duckdb.sqltype("VARCHAR"),
+                type=PythonUDFType.ARROW,
+                null_handling=FunctionNullHandling.SPECIAL,
+                side_effects=False,
+            )
+        except duckdb.CatalogException as exc:
+            if "already exists" not in str(exc):
+                raise
