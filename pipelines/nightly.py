@@ -7,6 +7,8 @@ not an exception at all (the library records it as a failed load and goes on).
 
 from __future__ import annotations
 
+import time
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,6 +25,7 @@ from journeymine.errors import WarehouseError
 from journeymine.flags import Flag
 from journeymine.identity import StitchReport, stitch
 from journeymine.ingest import SourceReport, ingest_source
+from journeymine.ledger import RunRecord, finish_run, start_run
 from journeymine.mapping import JourneyMap, load_map
 from journeymine.mine import MiningReport
 from journeymine.pii import load_key
@@ -211,6 +214,25 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
 
 
+@task(name="ledger-start", **_WRITER)
+def ledger_start_task(config: Config, record: RunRecord) -> int:
+    with _open(config) as con:
+        return start_run(con, record)
+
+
+@task(name="ledger-finish", **_WRITER)
+def ledger_finish_task(config: Config, record: RunRecord, failed: bool) -> str:
+    with _open(config) as con:
+        return finish_run(con, record, failed=failed)
+
+
+def _run_id() -> str:
+    """The Prefect flow run's id, or a new one when the flow runs without an API."""
+    from prefect.runtime import flow_run
+
+    return str(flow_run.id or uuid.uuid4())
+
+
 @flow(name="journeymine-nightly")
 def nightly(config_path: str = "journeymine.yaml") -> NightlyResult:
     """Run the nightly pipeline once with the configuration at ``config_path``."""
@@ -221,8 +243,34 @@ def nightly(config_path: str = "journeymine.yaml") -> NightlyResult:
     # a missing secret fails here once, not in every ingest task
     load_key(config.pii.secret_env, allow_development_secret=config.pii.allow_development_secret)
     logger.info("warehouse %s, %d source(s)", config.warehouse_path, len(config.sources))
-    reports = tuple(ingest_source_task(config, s.name) for s in config.sources)
+    record = RunRecord(_run_id(), {"config_path": str(config_path)})
+    dead = ledger_start_task(config, record)
+    if dead:
+        logger.warning("%d earlier run(s) never finished: marked failed in table runs", dead)
+    try:
+        return _nightly(config, journey_map, record)
+    except BaseException as exc:
+        record.note = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        ledger_finish_task(config, record, failed=True)
+        raise
+
+
+def _nightly(config: Config, journey_map: JourneyMap | None, record: RunRecord) -> NightlyResult:
+    logger = get_run_logger()
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        record.seconds_by_stage[stage] = record.seconds_by_stage.get(stage, 0.0) + now - clock
+        clock = now
+
+    reports = []
+    for source in config.sources:
+        reports.append(ingest_source_task(config, source.name))
+        lap(f"ingest {source.name}")
     stitched = stitch_task(config)
+    lap("stitch")
     mined, skipped = None, None
     missing = sources_without_files(reports)
     if journey_map is None:
@@ -238,12 +286,16 @@ def nightly(config_path: str = "journeymine.yaml") -> NightlyResult:
         )
     else:
         analysis = mine_task(config, journey_map)
+        lap("mine, history, changes and flags")
         built = report_task(config)
+        lap("report")
         flags_csv = config.outputs_path / "flags.csv"
         mined = MiningOutcome(analysis.report, analysis.flags, flags_csv, analysis, built)
     if skipped is not None:
         logger.warning(skipped)
-    result = NightlyResult(reports, stitched, mined, publish_task(config), skipped)
+    _account(record, tuple(reports), mined, skipped)
+    ledger_finish_task(config, record, failed=False)  # before publishing: analysts see it
+    result = NightlyResult(tuple(reports), stitched, mined, publish_task(config), skipped)
     create_markdown_artifact(
         key="journeymine-run-summary",
         markdown=f"# journeymine nightly run\n\n```\n{result.summary()}\n```\n",
@@ -253,6 +305,33 @@ def nightly(config_path: str = "journeymine.yaml") -> NightlyResult:
         _publish_report_artifacts(mined.report_folder)
     logger.info(result.headline())
     return result
+
+
+def _account(
+    record: RunRecord,
+    reports: tuple[SourceReport, ...],
+    mined: MiningOutcome | None,
+    skipped: str | None,
+) -> None:
+    """What the run did, for the ledger."""
+    record.files_loaded = sum(r.count("loaded") for r in reports)
+    record.files_skipped = sum(r.count("skipped") for r in reports)
+    record.files_failed = sum(r.count("failed") for r in reports)
+    record.sources_without_files = [r.source for r in sources_without_files(reports)]
+    record.rows_by_source = {
+        r.source: {
+            "read": r.total("rows_read"),
+            "loaded": r.total("rows_loaded"),
+            "rejected": r.total("rows_rejected"),
+            "duplicate": r.total("rows_duplicate"),
+        }
+        for r in reports
+    }
+    if mined is not None:
+        history = mined.analysis.history.changed
+        record.periods_recomputed = {grain: len(days) for grain, days in history.items()}
+        record.flags = len(mined.flags)
+    record.note = skipped
 
 
 # How many findings the Prefect table artifact lists.

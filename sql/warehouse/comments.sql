@@ -9,6 +9,25 @@
 -- the touchpoint; *drop-off* is reaching neither a designed successor nor a goal afterwards;
 -- steps after a journey's first goal are never deviations nor losses.
 
+-- ---------------------------------------------------------------- runs
+comment on table runs is 'One row per nightly run: when, how it ended, what it loaded and recomputed, how long each stage took. Written when the run starts (status running) and completed before the analysts'' copy is published; a row still running when the next run starts belongs to a run that was killed, and is marked failed.';
+comment on column runs.run_id is 'The Prefect flow run id (a new id when the flow ran without an API).';
+comment on column runs.started_at is 'When the run started (UTC).';
+comment on column runs.finished_at is 'When it finished (UTC), before publishing the analysts'' copy; null while running.';
+comment on column runs.status is 'running; success; partial: a file failed to load or a source found no file (the run exits 1); failed: the run stopped on an error or was killed.';
+comment on column runs.parameters is 'The flow''s parameters, as JSON text (the configuration file).';
+comment on column runs.files_loaded is 'Files loaded this run.';
+comment on column runs.files_skipped is 'Files skipped because the same content was loaded before.';
+comment on column runs.files_failed is 'Files that failed to load (see loads.error; tried again next run).';
+comment on column runs.sources_without_files is 'JSON list of the sources whose pattern matched no file: journeys were not mined that night.';
+comment on column runs.rows_by_source is 'JSON: for each source, rows read, loaded, rejected and duplicate.';
+comment on column runs.periods_recomputed is 'JSON: for each grain (day, week), how many periods of touchpoint_history the run rewrote.';
+comment on column runs.seconds_by_stage is 'JSON: seconds spent in each stage (ingest per source, stitch, mining with history and flags, report).';
+comment on column runs.flags is 'Flags raised; null when journeys were not mined.';
+comment on column runs.peak_memory_mb is 'Peak resident memory of the run''s process so far, in MiB.';
+comment on column runs.versions is 'JSON: the versions of Python, journeymine and its main dependencies.';
+comment on column runs.note is 'Why the run did not mine, or the error it stopped on.';
+
 -- ---------------------------------------------------------------- loads
 comment on table loads is 'One row per file and load attempt. Every record read ends in exactly one of events, quarantine or the duplicate count: rows_read = rows_loaded + rows_rejected + rows_duplicate.';
 comment on column loads.load_id is 'The load attempt; events and quarantine rows carry it.';

@@ -50,6 +50,28 @@ create table if not exists quarantine (
 -- warehouses created before record_key existed
 alter table quarantine add column if not exists record_key varchar;
 
+-- grain: one row per nightly run: what it did and how it ended (journeymine.ledger);
+-- parameters, sources_without_files, rows_by_source, periods_recomputed, seconds_by_stage
+-- and versions are JSON text
+create table if not exists runs (
+    run_id varchar not null,            -- the Prefect flow run id when there is one
+    started_at timestamp not null,
+    finished_at timestamp,
+    status varchar not null,            -- running, success, partial (a source failed), failed
+    parameters varchar,
+    files_loaded bigint,
+    files_skipped bigint,
+    files_failed bigint,
+    sources_without_files varchar,
+    rows_by_source varchar,             -- JSON: source -> read, loaded, rejected, duplicate
+    periods_recomputed varchar,         -- grain -> periods whose history was rewritten
+    seconds_by_stage varchar,
+    flags bigint,
+    peak_memory_mb double,
+    versions varchar,                   -- journeymine's and its main dependencies'
+    note varchar
+);
+
 create schema if not exists jm_internal;
 
 -- grain: one row per pair of identifiers seen on the same event

@@ -55,6 +55,16 @@ def test_nightly_flow_loads_everything_and_reports_a_bad_file(
         } <= tables  # fmt: skip
 
     again = nightly(str(config_path))
+    # the run ledger: both runs, partial (a file failed), with what they did
+    with connect(tmp_path / "warehouse-analytics.duckdb", read_only=True) as con:
+        runs = con.execute(
+            "select status, files_loaded, files_skipped, files_failed, flags, "
+            "json_extract(rows_by_source, '$.web.loaded')::bigint, finished_at > started_at "
+            "from runs order by started_at"
+        ).fetchall()
+    assert runs[0][:4] == ("partial", 3, 0, 1) and runs[0][4] and runs[0][5] > 1000
+    assert runs[1][:4] == ("partial", 0, 3, 1) and runs[1][5] == 0
+    assert all(r[6] for r in runs)
     statuses = sorted((f.source, f.status) for r in again.sources for f in r.files)
     assert statuses == [
         ("chat", "skipped"),
