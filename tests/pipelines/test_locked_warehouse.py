@@ -46,8 +46,11 @@ def _held(path: Path, seconds: float) -> Iterator[subprocess.Popen[str]]:
 def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """The flow's own retry policy (count and condition), with a short delay for the test."""
     import pipelines.nightly as nightly
+    from prefect.tasks import Task
 
-    for name in WRITER_TASKS:
+    writers = [name for name, v in vars(nightly).items() if isinstance(v, Task)]
+    assert set(WRITER_TASKS) <= set(writers)
+    for name in writers:
         task = getattr(nightly, name)
         monkeypatch.setattr(nightly, name, task.with_options(retry_delay_seconds=1.5))
 
