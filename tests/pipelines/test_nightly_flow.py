@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,27 @@ def test_nightly_flow_loads_everything_and_reports_a_bad_file(
         ("social", "skipped"),
         ("web", "skipped"),
     ]
+    # nothing new: no period of the history is rewritten, and the run says so
+    assert "history: no period changed" in again.summary()
+
+    # one more day arrives (a new visitor's journey, on 2027-06-01): only that day and its
+    # week are recomputed
+    header = (data / "web" / "clickstream.csv").read_text(encoding="utf-8").splitlines()[0]
+    day = ",".join(
+        [
+            "new-{i},2027-06-01T10:0{i}:00Z,page_view,https://brightwheel.example/{path},,ckNEW,,,"
+            "sNEW,Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0,desktop,10.1.2.3,google,cpc,x"
+        ]
+    )
+    rows = [day.format(i=i, path=p) for i, p in enumerate(["", "bikes", "bikes/city-e1"])]
+    (data / "web" / "day2.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    third = nightly(str(config_path))
+    assert third.mining is not None
+    assert third.mining.analysis.history.changed == {
+        "day": (date(2027, 6, 1),),
+        "week": (date(2027, 5, 31),),
+    }
+    assert "history: 1 day(s) and 1 week(s) changed" in third.summary()
 
 
 def test_a_source_that_finds_no_file_fails_the_run_and_mines_nothing(
