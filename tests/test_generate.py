@@ -67,7 +67,7 @@ def test_the_rework_cycle_happens_on_mobile_only_and_costs_orders(
     at_payment = j[j["seq"].map(lambda s: "payment" in s)]
     cycled = at_payment["seq"].map(lambda s: _has_run(s, CYCLE))
     rate = cycled.groupby(at_payment["device"]).mean()
-    assert rate["mobile"] > 0.08, rate
+    assert rate["mobile"] > 0.15, rate
     assert rate["desktop"] == 0 and rate["tablet"] == 0, rate
     # payment -> login is the cycle's undesigned move, made on mobile only
     moved = at_payment["seq"].map(lambda s: ("payment", "login") in set(_moves(s)))
@@ -105,7 +105,7 @@ def test_social_journeys_drop_off_at_cart_while_cart_stays_under_its_target(
     after = designed.successors("cart")
     dropped = at_cart["seq"].map(lambda s: not set(s[s.index("cart") + 1 :]) & after)
     rate = dropped.groupby(at_cart["entry"]).mean()
-    assert rate["social"] > 0.3 and rate["web"] < 0.1, rate
+    assert rate["social"] > 0.45 and rate["web"] < 0.05, rate
     assert dropped.mean() < designed.targets["cart"]["max_drop_off_rate"] - 0.02
     story = next(s for s in STORY_TRUTH if s["kind"] == "drop_off" and s["segment"])
     assert (story["touchpoint"], story["segment"]) == (
@@ -199,11 +199,15 @@ def test_the_old_stories_are_still_planted(stories: GeneratedSample) -> None:
     at_payment = j[j["seq"].map(lambda s: "payment" in s)]
     never_ordered = at_payment["seq"].map(lambda s: "order_confirmed" not in s).mean()
     assert never_ordered > 0.4
-    assert at_payment["seq"].map(lambda s: _has_run(s, ["payment", "checkout"])).mean() > 0.06
+    looped = at_payment["seq"].map(lambda s: _has_run(s, ["payment", "checkout"]))
+    assert looped.mean() > 0.12
+    ordered = at_payment["seq"].map(lambda s: "order_confirmed" in s)
+    assert ordered[looped].mean() < 0.5 * ordered[~looped].mean()  # the loop costs orders
     delivery = j[j["seq"].map(lambda s: "delivery_info" in s)]
-    assert delivery["seq"].map(lambda s: s[-1] == "delivery_info").mean() > 0.9
+    assert delivery["seq"].map(lambda s: s[-1] == "delivery_info").mean() > 0.95
+    assert len(delivery) > 0.1 * len(j)  # read often enough to be judged on small logs
     ads = j[j["seq"].map(lambda s: s[0] == "social_ad")]
-    assert ads["seq"].map(lambda s: s[1:2] == ["checkout"]).mean() > 0.06
+    assert ads["seq"].map(lambda s: s[1:2] == ["checkout"]).mean() > 0.2
 
 
 def test_every_story_in_the_ground_truth_names_the_map(
