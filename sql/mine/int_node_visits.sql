@@ -1,9 +1,12 @@
 -- grain: one row per (journey_id, level, node) the journey visited, where level is
 -- 'touchpoint' (node = touchpoint) or 'stage' (node = stage): what happened after the
 -- first visit. went_on: a designed successor (for a stage: a later stage) came later;
--- goal_after: a goal came later; first_at: when the journey first got there. Only steps up to the journey's first goal count: what a
+-- goal_after: a goal came later; first_at: when the journey first got there; dropped_off:
+-- neither a designed successor nor a goal came later, where the map designs a way on
+-- (can_drop_off: not at a goal, nor where the map leads nowhere). Only steps up to the journey's first goal count: what a
 -- customer browses after reaching a goal is neither a visit that failed nor a loss.
--- Inputs: journey_steps, jm_internal.int_journeys, map_touchpoints, map_transitions.
+-- Inputs: journey_steps, jm_internal.int_journeys, map_touchpoints, map_transitions,
+-- map_stages.
 with
 steps as (
     select s.journey_id, s.step, s.touchpoint, m.stage, m.stage_order, s.is_goal,
@@ -53,13 +56,26 @@ stage_after as (
     group by f.journey_id, f.node
 ),
 
+-- where the map designs a way on (for a stage: a later stage) and the node is not a goal:
+-- only there can a journey drop off
+droppable as (
+    select distinct d.from_touchpoint as node, 'touchpoint' as level
+    from map_transitions as d
+    inner join map_touchpoints as m on m.touchpoint = d.from_touchpoint
+    where not m.is_goal
+    union all
+    select stage, 'stage'
+    from map_stages
+    where stage_order < (select max(stage_order) from map_stages)
+),
+
 last_nodes as (
     select j.journey_id, j.last_touchpoint, m.stage as last_stage, j.reached_goal
     from jm_internal.int_journeys as j
     left join map_touchpoints as m on m.touchpoint = j.last_touchpoint
 ),
 
-final as (
+visited as (
     select
         f.journey_id, 'touchpoint' as level, f.node, f.visits, f.first_at,
         coalesce(a.went_on, 0) as went_on, coalesce(a.goal_after, 0) as goal_after,
@@ -75,6 +91,16 @@ final as (
     from stage_first as f
     left join stage_after as a on a.journey_id = f.journey_id and a.node = f.node
     inner join last_nodes as l on l.journey_id = f.journey_id
+),
+
+-- the one place drop-off is decided: reached neither a designed successor nor a goal
+final as (
+    select
+        v.*,
+        d.node is not null as can_drop_off,
+        d.node is not null and v.went_on = 0 and v.goal_after = 0 as dropped_off
+    from visited as v
+    left join droppable as d on d.level = v.level and d.node = v.node
 )
 
 select * from final

@@ -4,23 +4,14 @@
 -- stage: a later stage) nor a goal / journeys visiting; null where the map designs no way
 -- on, and for goals. A journey that reached a goal is never lost. goal_rate: journeys that reach a goal after their first visit / journeys visiting.
 -- Each rate has its Wilson 95% interval.
+-- Drop-off is decided once, in int_node_visits (dropped_off, can_drop_off).
 -- Inputs: jm_internal.int_node_visits, jm_internal.int_journey_segments, journey_steps,
--- map_touchpoints, map_transitions, map_stages.
+-- map_touchpoints, map_stages.
 with
 visits as (
     select v.*, sg.segment, sg.segment_value
     from jm_internal.int_node_visits as v
     inner join jm_internal.int_journey_segments as sg on sg.journey_id = v.journey_id
-),
-
-has_way_on as (
-    select distinct from_touchpoint as node, 'touchpoint' as level from map_transitions
-    union all
-    select stage, 'stage' from map_stages where stage_order < (select max(stage_order) from map_stages)
-),
-
-goal_nodes as (
-    select touchpoint as node from map_touchpoints where is_goal
 ),
 
 counted as (
@@ -32,7 +23,8 @@ counted as (
         cast(sum(v.visits) as bigint) as visits,
         count(*) as journeys,
         count(*) filter (where v.is_last and not v.reached_goal) as exits,
-        count(*) filter (where v.went_on = 0 and v.goal_after = 0) as not_went_on,
+        count(*) filter (where v.dropped_off) as not_went_on,
+        bool_or(v.can_drop_off) as can_drop_off,
         count(*) filter (where v.went_on = 1) as continued,
         count(*) filter (where v.went_on = 1 and v.goal_after = 1) as continued_goal_journeys,
         count(*) filter (where v.goal_after = 1) as goal_journeys
@@ -68,12 +60,12 @@ rated as (
         c.exits / c.journeys as exit_rate,
         jm_wilson_low(c.exits, c.journeys) as exit_rate_low,
         jm_wilson_high(c.exits, c.journeys) as exit_rate_high,
-        case when w.node is not null and g.node is null then c.not_went_on end as drop_offs,
-        case when w.node is not null and g.node is null
+        case when c.can_drop_off then c.not_went_on end as drop_offs,
+        case when c.can_drop_off
             then c.not_went_on / c.journeys end as drop_off_rate,
-        case when w.node is not null and g.node is null
+        case when c.can_drop_off
             then jm_wilson_low(c.not_went_on, c.journeys) end as drop_off_rate_low,
-        case when w.node is not null and g.node is null
+        case when c.can_drop_off
             then jm_wilson_high(c.not_went_on, c.journeys) end as drop_off_rate_high,
         c.goal_journeys,
         c.goal_journeys / c.journeys as goal_rate,
@@ -86,8 +78,6 @@ rated as (
     from counted as c
     left join map_touchpoints as m on c.level = 'touchpoint' and m.touchpoint = c.node
     left join map_stages as st on c.level = 'stage' and st.stage = c.node
-    left join has_way_on as w on w.level = c.level and w.node = c.node
-    left join goal_nodes as g on c.level = 'touchpoint' and g.node = c.node
     left join seconds_to_next as t
         on c.level = 'touchpoint' and t.segment = c.segment
         and t.segment_value = c.segment_value and t.node = c.node

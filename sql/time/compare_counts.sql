@@ -3,8 +3,7 @@
 -- side when it entered within the side's dates ($a_from <= started_at < $a_to, and the same
 -- for b) and belongs to the side's segment ($a_segment = $a_value; 'all' = 'all' for
 -- everyone). Dates govern entry: a journey that starts in range is followed to its end.
--- Inputs: jm_internal.int_node_visits, jm_internal.int_journey_segments, journeys,
--- map_touchpoints, map_transitions, map_stages.
+-- Inputs: jm_internal.int_node_visits, jm_internal.int_journey_segments, journeys.
 with
 sides as (
     select
@@ -35,30 +34,16 @@ on_side as (
     select journey_id, reached_goal, side_b from sides where side_b is not null
 ),
 
-has_way_on as (
-    select distinct from_touchpoint as node, 'touchpoint' as level from map_transitions
-    union all
-    select stage, 'stage' from map_stages where stage_order < (select max(stage_order) from map_stages)
-),
-
-goal_nodes as (
-    select touchpoint as node from map_touchpoints where is_goal
-),
-
 nodes as (
     select
         o.side,
         v.level,
         v.node,
         count(*) as journeys,
-        count(*) filter (
-            where w.node is not null and g.node is null and v.went_on = 0 and v.goal_after = 0
-        ) as drop_offs,
+        count(*) filter (where v.dropped_off) as drop_offs,
         count(*) filter (where v.goal_after = 1) as goal_journeys
     from on_side as o
     inner join jm_internal.int_node_visits as v on v.journey_id = o.journey_id
-    left join has_way_on as w on w.level = v.level and w.node = v.node
-    left join goal_nodes as g on v.level = 'touchpoint' and g.node = v.node
     group by o.side, v.level, v.node
 ),
 
