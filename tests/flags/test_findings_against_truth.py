@@ -2,9 +2,9 @@
 
 Every planted story must be found, as the top flag of its kind, with the segment it lives in;
 a log without stories must raise no flag at all. The smallest size (about 480 journeys, where
-each story has just enough journeys to be judged) runs ten seeds, 20k events four and 200k
-two (the whole pipeline each time, with and without stories); each prints its precision and
-recall.
+each story has just enough journeys to be judged) runs ten seeds, 20k events three and 200k
+one (the whole pipeline each time, with and without stories), to keep make test within its
+ten minutes; each prints its precision and recall.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from tests.flags.truth import Score, score, suggested
 
 CASES = [
     pytest.param(2_000, range(1, 11), id="2k"),
-    pytest.param(20_000, range(1, 5), id="20k"),
-    pytest.param(200_000, (1, 2), id="200k", marks=pytest.mark.slow),
+    pytest.param(20_000, range(1, 4), id="20k"),
+    pytest.param(200_000, (1,), id="200k", marks=pytest.mark.slow),
 ]
 
 
