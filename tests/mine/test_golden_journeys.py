@@ -268,3 +268,18 @@ def test_journey_ids_stay_unique_past_9999_journeys_of_one_customer() -> None:
     ids = [r[0] for r in con.execute("select journey_id from journey_steps").fetchall()]
     assert len(ids) == len(set(ids)) == 10_002
     assert {"kiosk/0001", "kiosk/9999", "kiosk/10000", "kiosk/10002"} <= set(ids)
+
+
+def test_goals_right_before_their_designed_predecessor_are_counted(tmp_path: Path) -> None:
+    """A journey whose order confirmation comes before its cart (an export with coarse or
+    out-of-order times): the run summary warns from this count."""
+    con = _mined_log(
+        tmp_path,
+        {
+            "ok": [("home", 0), ("cart", 0.01), ("paid", 0.02)],
+            "odd": [("home", 0), ("paid", 0.01), ("cart", 0.02)],  # paid before its cart
+        },
+    )
+    assert con.execute(
+        "select goal_steps, goals_before_predecessor from conformance"
+    ).fetchall() == [(2, 1)]
