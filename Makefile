@@ -36,8 +36,8 @@ run: install ## run the nightly flow once on data/sample (CONFIG=... for your ow
 	$(BIN)/journeymine run --config $(CONFIG)
 
 test: install ## lint, type-check and run the test suite
-	$(BIN)/ruff check src pipelines tests
-	$(BIN)/ruff format --check src pipelines tests
+	$(BIN)/ruff check src pipelines tests benchmarks
+	$(BIN)/ruff format --check src pipelines tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
@@ -50,12 +50,19 @@ lock: ## re-resolve every dependency to the newest allowed by pyproject.toml and
 	@echo "$(LOCK) rewritten: run make test before committing it"
 
 format: install ## format the code with ruff
-	$(BIN)/ruff format src pipelines tests
-	$(BIN)/ruff check --fix src pipelines tests
+	$(BIN)/ruff format src pipelines tests benchmarks
+	$(BIN)/ruff check --fix src pipelines tests benchmarks
 
 .PHONY: bench-load
 bench-load: install ## peak memory and time of loading a 1M-, 3M- and 10M-record file
 	$(BIN)/python benchmarks/load_memory.py
+
+# make bench SIZES=1000000 REPEATS=3: see docs/performance.md (not part of make test)
+SIZES ?= 1000000,10000000
+REPEATS ?= 3
+.PHONY: bench
+bench: install ## seconds and peak memory per stage at SIZES events, against pm4py (REPEATS runs)
+	$(BIN)/python benchmarks/bench.py --sizes $(SIZES) --repeats $(REPEATS)
 
 .PHONY: docs
 docs: install ## regenerate docs/data-dictionary.md from the warehouse's comments (sql/warehouse/comments.sql)
