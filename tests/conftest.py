@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,20 @@ def write_config(
     path = directory / "journeymine.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
     return path
+
+
+def deliver(days: Sequence[dict[str, Path]], data_dir: Path) -> None:
+    """Deliver generated daily files to ``data_dir`` as one file per source (the days
+    concatenated, one CSV header): many days of history cost one load per source."""
+    if not days:
+        return
+    for channel, first in days[0].items():
+        target = data_dir / channel / first.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as out:
+            for n, day in enumerate(days):
+                lines = day[channel].read_bytes().splitlines(keepends=True)
+                out.writelines(lines[1:] if n and first.suffix == ".csv" else lines)
 
 
 def ingest_all(con: duckdb.DuckDBPyConnection, config: Config) -> list[SourceReport]:

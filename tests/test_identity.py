@@ -8,11 +8,11 @@ import duckdb
 import pandas as pd
 
 from journeymine.config import Config, load_config
-from journeymine.generate import GeneratedSample
+from journeymine.generate import GeneratedSample, generate
 from journeymine.identity import stitch
 from journeymine.ingest import SourceReport, ingest_source
 from journeymine.warehouse import connect
-from tests.conftest import TEST_KEY, write_config
+from tests.conftest import TEST_KEY, deliver, ingest_all, write_config
 
 HEADER = (
     "event_id,collector_tstamp,event_name,page_url,page_referrer,domain_userid,user_id,"
@@ -181,3 +181,52 @@ def test_stitching_held_to_the_generators_truth_is_pure(
     biggest = events.groupby("person")["customer_id"].agg(lambda c: c.value_counts().iloc[0])
     print(f"stitching completeness {biggest.sum() / len(events):.1%}")
     assert biggest.sum() / len(events) > 0.8
+
+
+def _customer_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {c for (c,) in con.execute("select distinct customer_id from events").fetchall() if c}
+
+
+def test_incremental_stitching_equals_a_full_stitch(tmp_path: Path) -> None:
+    """Deliveries stitched one by one give every node and event the customer a full stitch
+    over everything gives, including links that join two customers seen before."""
+    sample = generate(tmp_path / "gen", 2500, seed=5, daily_files=True, late_share=0.05)
+    data = tmp_path / "data"
+    config = load_config(write_config(tmp_path, data))
+    batches = [
+        sample.deliveries[:40],
+        *([d] for d in sample.deliveries[40:46]),
+        sample.deliveries[46:],
+    ]
+    merged = 0
+    with connect(config.warehouse_path) as con:
+        for batch in batches:
+            deliver(batch, data)
+            before = _customer_ids(con)
+            ingest_all(con, config)
+            report = stitch(con)
+            after = _customer_ids(con)
+            merged += len(before - after)  # customers seen before that a link joined to another
+        incremental = (
+            sorted(
+                con.execute(
+                    "select node, customer_id, label from jm_internal.customer_map"
+                ).fetchall()
+            ),
+            sorted(con.execute("select source, event_id, customer_id from events").fetchall()),
+            sorted(con.execute("select * from customers").fetchall()),
+        )
+        assert not report.full
+        assert merged > 0
+        full = stitch(con, full=True)
+        assert full.full and full.events_updated == 0  # nothing left to re-point
+        rebuilt = (
+            sorted(
+                con.execute(
+                    "select node, customer_id, label from jm_internal.customer_map"
+                ).fetchall()
+            ),
+            sorted(con.execute("select source, event_id, customer_id from events").fetchall()),
+            sorted(con.execute("select * from customers").fetchall()),
+        )
+    assert incremental == rebuilt

@@ -1,8 +1,11 @@
 -- grain: one row per stitched customer
--- Inputs: events, jm_internal.customer_map.
+-- $scoped: only the customers in jm_stitch_customers (an incremental stitch replaces those).
+-- Inputs: events, jm_internal.customer_map, jm_stitch_customers.
 with
 events_ as (
-    select customer_id, occurred_at, channel, touchpoint from events
+    select customer_id, occurred_at, channel, touchpoint
+    from events
+    where not $scoped or customer_id in (select customer_id from jm_stitch_customers)
 ),
 
 identifiers as (
@@ -13,6 +16,7 @@ identifiers as (
         count(*) filter (where node like 'email:%') as emails,
         count(*) filter (where node like 'handle:%') as handles
     from jm_internal.customer_map
+    where not $scoped or customer_id in (select customer_id from jm_stitch_customers)
     group by customer_id
 ),
 

@@ -2,7 +2,7 @@
 -- with its loads row. The staged rows are already new: deduplicated within the file and
 -- against what was loaded before (int_new_events, load_identity_edges).
 -- Inputs: jm_internal.staged_events, jm_internal.staged_quarantine,
--- jm_internal.staged_identity_edges.
+-- jm_internal.staged_identity_edges (also queued in jm_internal.unstitched_edges).
 insert into events
 select * from jm_internal.staged_events;
 
@@ -11,3 +11,7 @@ select * from jm_internal.staged_quarantine;
 
 insert into jm_internal.identity_edges
 select * from jm_internal.staged_identity_edges;
+
+-- the next stitch starts from these
+insert into jm_internal.unstitched_edges
+select node_a, node_b from jm_internal.staged_identity_edges;

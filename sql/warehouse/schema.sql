@@ -83,7 +83,30 @@ create table if not exists jm_internal.identity_edges (
 -- grain: one row per identifier node: the customer it belongs to
 create table if not exists jm_internal.customer_map (
     node varchar not null,
+    customer_id varchar not null,
+    label varchar                       -- the component's smallest node (customer_id's source)
+);
+
+-- warehouses stitched before label existed (their next stitch is a full one)
+alter table jm_internal.customer_map add column if not exists label varchar;
+
+-- grain: one row per identity link loaded but not stitched yet (the next stitch's work)
+create table if not exists jm_internal.unstitched_edges (
+    node_a varchar not null,
+    node_b varchar not null
+);
+
+-- grain: one row per customer whose events changed since journeys were last built (new
+-- events, or events re-pointed by stitching, under the old and the new customer id)
+create table if not exists jm_internal.pending_customers (
     customer_id varchar not null
+);
+
+-- grain: one row per key: what the current journeys and mining tables were built with
+-- (a fingerprint of the map and settings); a different fingerprint means a full rebuild
+create table if not exists jm_internal.build_state (
+    key varchar not null,
+    value varchar not null
 );
 
 -- The mining's intermediate models (int_*) live in jm_internal; warehouses mined before they

@@ -5,10 +5,17 @@ same event; a customer is a connected component. Components are found in SQL, se
 hooking and contraction: each round every vertex hooks onto its smallest neighbour, pointer
 jumping makes every tree a star, and the graph is contracted to the edges between roots. Each
 round removes at least one vertex, so stitching always converges (no round limit); on real
-identity graphs it takes a handful of rounds. Every run recomputes the components over all
-edges, so a link that appears today re-labels the earlier anonymous events too (retroactive
-stitching), and ``customer_id`` is a hash of the component's smallest node: the same in every
-run on the same data and secret.
+identity graphs it takes a handful of rounds. ``customer_id`` is a hash of the component's
+smallest node (its ``label``): the same in every run on the same data and secret.
+
+A night's stitch is incremental: only the links loaded since the last stitch
+(``jm_internal.unstitched_edges``), the identity keys of new events and the components they
+touch are relabelled, each old component entering as a star around its label. Because a
+component's label is its smallest node, the result equals a full stitch over every link ever
+loaded; a link that joins two old customers re-points the earlier events of both (retroactive
+stitching). ``full=True``, or a warehouse stitched before labels were kept, recomputes every
+component. Either way the customers whose events changed are queued in
+``jm_internal.pending_customers`` for the journeys to be rebuilt.
 """
 
 from __future__ import annotations
@@ -30,12 +37,91 @@ class StitchReport:
     customers: int
     rounds: int
     events_updated: int
+    full: bool = True
+    nodes_relabelled: int = 0
+    customers_changed: int = 0
 
 
-def stitch(con: duckdb.DuckDBPyConnection) -> StitchReport:
-    """Recompute the customer of every identifier and re-point events whose customer changed."""
-    sql.create_table_as(con, "jm_labels", "identity/int_identity_labels_seed", temp=True)
-    sql.create_table_as(con, "jm_cc_edges", "identity/int_cc_edges_seed", temp=True)
+def stitch(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> StitchReport:
+    """Update the customer of every identifier today's data touches (all of them with
+    ``full``), re-point events whose customer changed and queue those customers."""
+    full = full or _needs_full(con)
+    if full:
+        sql.create_table_as(con, "jm_labels", "identity/int_identity_labels_seed", temp=True)
+        sql.create_table_as(con, "jm_cc_edges", "identity/int_cc_edges_seed", temp=True)
+    else:
+        sql.create_table_as(con, "jm_labels", "identity/int_identity_labels_delta", temp=True)
+        sql.create_table_as(con, "jm_cc_edges", "identity/int_cc_edges_delta", temp=True)
+    rounds = _components(con)
+    sql.create_table_as(con, "jm_stitched", "identity/int_customer_map", temp=True)
+    con.execute("drop table jm_labels")
+    relabelled = _count(con, "jm_stitched")
+    with transaction(con):
+        sql.create_table_as(con, "jm_stitch_customers", "identity/int_stitch_customers", temp=True)
+        if full:
+            con.execute("delete from jm_internal.customer_map")
+        else:
+            con.execute(
+                "delete from jm_internal.customer_map where node in (select node from jm_stitched)"
+            )
+        con.execute("insert into jm_internal.customer_map select * from jm_stitched")
+        updated = con.execute(sql.load("identity/update_event_customers")).fetchall()[0][0]
+        if full:
+            sql.create_table_as(con, "customers", "identity/customers", {"scoped": False})
+        else:
+            con.execute(
+                "delete from customers "
+                "where customer_id in (select customer_id from jm_stitch_customers)"
+            )
+            sql.execute(
+                con, "insert into customers " + sql.load("identity/customers"), {"scoped": True}
+            )
+        con.execute(
+            "insert into jm_internal.pending_customers "
+            "select customer_id from jm_stitch_customers "
+            "except select customer_id from jm_internal.pending_customers"
+        )
+        con.execute("delete from jm_internal.unstitched_edges")
+    changed = _count(con, "jm_stitch_customers")
+    con.execute("drop table jm_stitched")
+    con.execute("drop table jm_stitch_customers")
+    nodes, customers = con.execute(
+        "select count(*), count(distinct customer_id) from jm_internal.customer_map"
+    ).fetchall()[0]
+    report = StitchReport(
+        nodes=nodes,
+        customers=customers,
+        rounds=rounds,
+        events_updated=updated,
+        full=full,
+        nodes_relabelled=relabelled,
+        customers_changed=changed,
+    )
+    log.info(
+        "stitching (%s): %d of %d identifiers relabelled in %d round(s), %d events re-pointed, "
+        "%d customers changed",
+        "full" if full else "incremental",
+        relabelled,
+        nodes,
+        rounds,
+        updated,
+        changed,
+    )
+    return report
+
+
+def _needs_full(con: duckdb.DuckDBPyConnection) -> bool:
+    """A first stitch, or a warehouse stitched before components kept their label."""
+    (unlabelled, tables) = con.execute(
+        "select (select count(*) from jm_internal.customer_map where label is null), "
+        "(select count(*) from duckdb_tables() where schema_name = 'main' "
+        "and table_name = 'customers')"
+    ).fetchall()[0]
+    return bool(unlabelled) or not tables
+
+
+def _components(con: duckdb.DuckDBPyConnection) -> int:
+    """Converge ``jm_labels`` over ``jm_cc_edges`` (hooking and contraction); the rounds."""
     rounds = 0
     while _count(con, "jm_cc_edges"):
         rounds += 1
@@ -56,16 +142,7 @@ def stitch(con: duckdb.DuckDBPyConnection) -> StitchReport:
         log.debug("stitching: round %d, %d links left", rounds, _count(con, "jm_cc_edges"))
     con.execute("drop table if exists jm_cc_hooks")
     con.execute("drop table jm_cc_edges")
-    with transaction(con):
-        con.execute("delete from jm_internal.customer_map")
-        con.execute(f"insert into jm_internal.customer_map {sql.load('identity/int_customer_map')}")
-        updated = con.execute(sql.load("identity/update_event_customers")).fetchall()[0][0]
-        sql.create_table_as(con, "customers", "identity/customers")
-    nodes, customers = con.execute(
-        "select count(*), count(distinct customer_id) from jm_internal.customer_map"
-    ).fetchall()[0]
-    con.execute("drop table jm_labels")
-    return StitchReport(nodes=nodes, customers=customers, rounds=rounds, events_updated=updated)
+    return rounds
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
