@@ -315,6 +315,9 @@ class GeneratedSample:
     truth: pd.DataFrame = field(repr=False)
     """One row per good touchpoint event: uid, customer, journey, step, touchpoint,
     channel, occurred_at and the identifiers it was written with."""
+    deliveries: tuple[dict[Channel, Path], ...] = ()
+    """The files of each delivery, in delivery order: one with everything, or one per day
+    (``daily_files``); ``files`` then names each source's folder."""
 
 
 def _segment_groups() -> list[tuple[DeviceType, str]]:
@@ -572,6 +575,36 @@ def _plant_broken(rng: np.random.Generator, ev: pd.DataFrame, rate: float) -> No
         ev.loc[chosen, "bad_kind"] = [kinds[i % len(kinds)] for i in range(count)]
 
 
+def _write_exports(
+    con: duckdb.DuckDBPyConnection,
+    table: pa.Table,
+    files: dict[Channel, Path],
+    web_format: Literal["csv", "parquet"],
+    gzip_output: bool,
+    records: dict[Channel, int],
+) -> None:
+    """Write one delivery of the three exports from ``table`` (generated events); adds the
+    records written to ``records``."""
+    for path in files.values():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con.register("gen_events", table)
+    web_sql = sql.load("generate/web_rows")
+    params = {"base_url": BASE_URL}
+    records["web"] += con.execute(f"select count(*) from ({web_sql})", params).fetchall()[0][0]
+    target = _quote_path(files["web"])
+    if web_format == "csv":
+        comp = "gzip" if gzip_output else "none"
+        con.execute(
+            f"copy ({web_sql}) to '{target}' (format csv, header true, compression {comp})",
+            params,
+        )
+    else:
+        con.execute(f"copy ({web_sql}) to '{target}' (format parquet)", params)
+    records["social"] += _write_lines(con, "generate/social_lines", files["social"])
+    records["chat"] += _write_lines(con, "generate/chat_lines", files["chat"])
+    con.unregister("gen_events")
+
+
 def _write_lines(con: duckdb.DuckDBPyConnection, model: str, path: Path) -> int:
     rows: int = con.execute(f"select count(*) from ({sql.load(model)})").fetchall()[0][0]
     compression = "gzip" if path.suffix == ".gz" else "none"
@@ -596,8 +629,14 @@ def generate(
     broken_rate: float = 0.02,
     web_format: Literal["csv", "parquet"] = "csv",
     gzip_output: bool = False,
+    daily_files: bool = False,
+    late_share: float = 0.0,
 ) -> GeneratedSample:
     """Write the three exports for about ``events`` touchpoint events to ``out_dir``.
+
+    With ``daily_files`` each source is delivered as one file per day (``web/clickstream-
+    2026-09-01.csv`` ...), as a nightly export lands; ``late_share`` of the events then arrive
+    one to three days late, in a later day's file.
 
     Everything is written into a temporary folder beside ``out_dir`` first and moved into
     place only once complete, so a failure leaves the previous output as it was (other files
@@ -607,6 +646,10 @@ def generate(
         raise JourneymineError(f"broken_rate must be in [0, 0.5), got {broken_rate}")
     if events < 1:
         raise JourneymineError(f"events must be at least 1, got {events}")
+    if not 0 <= late_share < 1 or (late_share and not daily_files):
+        raise JourneymineError(
+            f"late_share must be in [0, 1) and needs daily_files, got {late_share}"
+        )
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
@@ -619,6 +662,8 @@ def generate(
             broken_rate=broken_rate,
             web_format=web_format,
             gzip_output=gzip_output,
+            daily_files=daily_files,
+            late_share=late_share,
         )
         _move_into_place(staging, out)
     except Exception as exc:
@@ -633,6 +678,10 @@ def generate(
         sample,
         out_dir=out,
         files={ch: out / path.relative_to(staging) for ch, path in sample.files.items()},
+        deliveries=tuple(
+            {ch: out / path.relative_to(staging) for ch, path in day.items()}
+            for day in sample.deliveries
+        ),
     )
 
 
@@ -660,6 +709,8 @@ def _generate_into(
     broken_rate: float,
     web_format: Literal["csv", "parquet"],
     gzip_output: bool,
+    daily_files: bool = False,
+    late_share: float = 0.0,
 ) -> GeneratedSample:
     rng = np.random.default_rng(seed + 1)
     ev = simulate(events, seed=seed, stories=stories)
@@ -675,36 +726,37 @@ def _generate_into(
         "tz_offset_min", "interaction", "intent", "social_text", "chat_opening",
         "chat_followup", "handoff", "csat", "bad_kind",
     ]  # fmt: skip
-    table = pa.Table.from_pandas(allev[cols].astype({"csat": "Int64"}), preserve_index=False)
+    # the day each event's record is delivered: the day it happened, or 1-3 days later
+    delivered = allev["exact_at"].dt.floor("D")
+    late = rng.random(len(allev)) < late_share
+    delivered = delivered + pd.to_timedelta(np.where(late, rng.integers(1, 4, len(allev)), 0), "D")
     gz = ".gz" if gzip_output else ""
-    files: dict[Channel, Path] = {
-        "web": out
-        / "web"
-        / (f"clickstream.csv{gz}" if web_format == "csv" else "clickstream.parquet"),
-        "social": out / "social" / f"interactions.jsonl{gz}",
-        "chat": out / "chat" / f"messages.jsonl{gz}",
-    }
-    for path in files.values():
-        path.parent.mkdir(parents=True, exist_ok=True)
-
-    records: dict[Channel, int] = {}
+    deliveries: list[dict[Channel, Path]] = []
+    records: dict[Channel, int] = {"web": 0, "social": 0, "chat": 0}
+    groups = (
+        [(None, allev)]
+        if not daily_files
+        else [(day, allev[delivered == day]) for day in sorted(delivered.unique())]
+    )
     with duckdb.connect(config={"autoinstall_known_extensions": False}) as con:
         con.execute("set TimeZone = 'UTC'")
-        con.register("gen_events", table)
-        web_sql = sql.load("generate/web_rows")
-        params = {"base_url": BASE_URL}
-        records["web"] = con.execute(f"select count(*) from ({web_sql})", params).fetchall()[0][0]
-        target = _quote_path(files["web"])
-        if web_format == "csv":
-            comp = "gzip" if gzip_output else "none"
-            con.execute(
-                f"copy ({web_sql}) to '{target}' (format csv, header true, compression {comp})",
-                params,
-            )
-        else:
-            con.execute(f"copy ({web_sql}) to '{target}' (format parquet)", params)
-        records["social"] = _write_lines(con, "generate/social_lines", files["social"])
-        records["chat"] = _write_lines(con, "generate/chat_lines", files["chat"])
+        for day, part in groups:
+            stem = "" if day is None else f"-{pd.Timestamp(day):%Y-%m-%d}"
+            files: dict[Channel, Path] = {
+                "web": out
+                / "web"
+                / (
+                    f"clickstream{stem}.csv{gz}"
+                    if web_format == "csv"
+                    else f"clickstream{stem}.parquet"
+                ),
+                "social": out / "social" / f"interactions{stem}.jsonl{gz}",
+                "chat": out / "chat" / f"messages{stem}.jsonl{gz}",
+            }
+            table = pa.Table.from_pandas(part[cols].astype({"csat": "Int64"}), preserve_index=False)
+            _write_exports(con, table, files, web_format, gzip_output, records)
+            deliveries.append(files)
+    files = deliveries[0] if not daily_files else {ch: out / ch for ch in ("web", "social", "chat")}
 
     good = ev[ev["touchpoint"].notna()]
     broken = {
@@ -720,6 +772,7 @@ def _generate_into(
         records=records,
         broken=broken,
         stories=stories,
+        deliveries=tuple(deliveries),
         truth=ev[
             [
                 "uid",
@@ -746,6 +799,8 @@ def _generate_into(
         "customers": sample.customers,
         "records": records,
         "files": {ch: str(p.relative_to(out)) for ch, p in files.items()},
+        "deliveries": len(deliveries),
+        "late_events": int(late.sum()),
         "broken_records": broken,
         "stories": STORY_TRUTH if stories else [],
         "not_findings": NOT_FINDINGS if stories else [],
