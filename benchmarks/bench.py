@@ -148,11 +148,18 @@ class Timeline:
 
 class Probe:
     """The measurements of one stage's process: its timeline and every SQL statement run
-    through the connections it opens (each statement's model, seconds and peak memory)."""
+    through the connections it opens (each statement's model, seconds and peak memory).
 
-    def __init__(self) -> None:
+    With ``explain_dir``, DuckDB's own profiler also writes each statement's plan with its
+    operators' timings there (``--explain``: for the profile, not for the timings, since
+    profiling costs a little).
+    """
+
+    def __init__(self, explain_dir: Path | None = None) -> None:
         self.timeline = Timeline()
         self.statements: list[tuple[str, float, float, int]] = []  # label, from, to, peak KiB
+        self.explain_dir = explain_dir
+        self._explained: list[Path | None] = []  # DuckDB's profile of each statement
         self._models: dict[str, str] = {}  # model text -> model name
         self._installed = False
 
@@ -173,18 +180,29 @@ class Probe:
         self._installed = True
 
     def label(self, query: str) -> str:
+        """The model a statement runs (``create table ... as <model>``, ``select ... from
+        (<model>)``), else its first words."""
         for text, name in self._models.items():
             if query.endswith(text):
                 return name
+        inside = [(len(text), name) for text, name in self._models.items() if text in query]
+        if inside:
+            return max(inside)[1]
         return "inline: " + " ".join(query.split())[:70]
 
-    def measure(self, query: str, run: Callable[[], Any]) -> Any:
+    def measure(self, query: str, run: Callable[[], Any], con: Any) -> Any:
+        explained = None
+        if self.explain_dir is not None:
+            explained = self.explain_dir / f"{len(self.statements):05d}.json"
+            target = str(explained).replace("'", "''")
+            con.execute(f"pragma profiling_output = '{target}'")  # our own path, quoted
         start = self.timeline.cut()
         try:
             return run()
         finally:
             end = self.timeline.cut()
             self.statements.append((self.label(query), start, end, self.timeline.intervals[-1][2]))
+            self._explained.append(explained)
 
     @contextlib.contextmanager
     def connect(self, config: Any) -> Iterator[Any]:
@@ -192,6 +210,9 @@ class Probe:
         from journeymine.warehouse import connect
 
         con = connect(config.warehouse_path, memory_limit=config.memory_limit)
+        if self.explain_dir is not None:
+            self.explain_dir.mkdir(parents=True, exist_ok=True)
+            con.execute("pragma enable_profiling = 'json'")
         try:
             yield _ProfiledConnection(con, self)
         finally:
@@ -201,24 +222,81 @@ class Probe:
         """Statements grouped by model (and by part of the stage, when given), costliest
         first."""
         groups: dict[tuple[str, str], dict[str, Any]] = {}
-        for label, start, end, peak in self.statements:
+        for (label, start, end, peak), explained in zip(
+            self.statements, self._explained, strict=True
+        ):
             middle = (start + end) / 2
             part = next((p for p, a, b in parts or () if a <= middle <= b), "")
-            g = groups.setdefault((part, label), {"calls": 0, "seconds": 0.0, "peak_kib": 0})
+            g = groups.setdefault(
+                (part, label),
+                {"calls": 0, "seconds": 0.0, "peak_kib": 0, "slowest": 0.0, "explained": None},
+            )
             g["calls"] += 1
             g["seconds"] += end - start
             g["peak_kib"] = max(g["peak_kib"], peak)
-        rows = [
-            {
+            if end - start >= g["slowest"]:
+                g["slowest"], g["explained"] = end - start, explained
+        rows = []
+        for (part, label), g in groups.items():
+            row = {
                 "part": part,
                 "model": label,
                 "calls": g["calls"],
                 "seconds": round(g["seconds"], 3),
                 "peak_gb": _gb(g["peak_kib"]) if self.timeline.resettable else None,
             }
-            for (part, label), g in groups.items()
-        ]
+            if g["explained"] is not None:
+                row["slowest_call"] = duckdb_profile(g["explained"])
+            rows.append(row)
         return sorted(rows, key=lambda r: -r["seconds"])
+
+
+# extra_info keys of DuckDB's operators worth reading in a profile
+_OPERATOR_INFO = ("Table", "Join Type", "Conditions", "Groups", "Aggregates", "Function",
+                  "Filters", "Projections")  # fmt: skip
+
+
+def duckdb_profile(path: Path, top: int = 4) -> dict[str, Any] | None:
+    """What DuckDB's profiler wrote for one statement: its time, CPU time (over threads),
+    planning time, peak buffer memory and its costliest operators; None when it wrote
+    nothing readable (a statement that is not a query, another DuckDB version's format)."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        query, system = raw["query"], raw.get("system", {})
+        planning = raw.get("planner", {}).get("total_time", 0.0)
+        planning += raw.get("physical_planner", {}).get("total_time", 0.0)
+        planning += sum(v for v in raw.get("optimizer", {}).values() if isinstance(v, float))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    nodes: list[dict[str, Any]] = []
+    stack = list(raw.get("operator", []))
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        stack.extend(node.get("children", []))
+    nodes.sort(key=lambda n: -float(n.get("timing", 0.0)))
+
+    def info(extra: Any) -> str:
+        if not isinstance(extra, dict):
+            return ""
+        text = "; ".join(f"{k}: {extra[k]}" for k in _OPERATOR_INFO if k in extra)
+        return " ".join(text.split())[:160]
+
+    return {
+        "seconds": round(float(query.get("total_time", 0.0)), 3),
+        "cpu_seconds": round(float(query.get("cpu_time", 0.0)), 3),
+        "planning_seconds": round(planning, 3),
+        "peak_buffer_gb": round(float(system.get("peak_buffer_memory", 0)) / 1e9, 3),
+        "operators": [
+            {
+                "operator": n.get("name"),
+                "seconds": round(float(n.get("timing", 0.0)), 3),
+                "rows": n.get("intermediate_rows"),
+                "info": info(n.get("extra_info")),
+            }
+            for n in nodes[:top]
+        ],
+    }
 
 
 class _ProfiledRelation:
@@ -228,10 +306,11 @@ class _ProfiledRelation:
         {"to_arrow_table", "fetch_arrow_table", "arrow", "fetchall", "df", "to_df", "to_parquet"}
     )
 
-    def __init__(self, relation: Any, query: str, probe: Probe) -> None:
+    def __init__(self, relation: Any, query: str, probe: Probe, con: Any) -> None:
         self._relation = relation
         self._query = query
         self._probe = probe
+        self._con = con
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._relation, name)
@@ -239,7 +318,7 @@ class _ProfiledRelation:
             return attribute
 
         def measured(*args: Any, **kwargs: Any) -> Any:
-            return self._probe.measure(self._query, lambda: attribute(*args, **kwargs))
+            return self._probe.measure(self._query, lambda: attribute(*args, **kwargs), self._con)
 
         return measured
 
@@ -252,12 +331,13 @@ class _ProfiledConnection:
         self._probe = probe
 
     def execute(self, query: str, parameters: Any = None) -> Any:
+        con = self._con
         if parameters is None:
-            return self._probe.measure(query, lambda: self._con.execute(query))
-        return self._probe.measure(query, lambda: self._con.execute(query, parameters))
+            return self._probe.measure(query, lambda: con.execute(query), con)
+        return self._probe.measure(query, lambda: con.execute(query, parameters), con)
 
     def sql(self, query: str, **kwargs: Any) -> Any:
-        return _ProfiledRelation(self._con.sql(query, **kwargs), query, self._probe)
+        return _ProfiledRelation(self._con.sql(query, **kwargs), query, self._probe, self._con)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._con, name)
@@ -665,7 +745,7 @@ def child(spec_path: Path) -> None:
     # the sample's configuration allows the public development secret: no news here
     logging.getLogger("journeymine.pii").setLevel(logging.ERROR)
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
-    probe = Probe()
+    probe = Probe(Path(spec["explain"]) if spec.get("explain") else None)
     result = STAGES[spec["stage"]](spec, probe)
     result["process_peak_kib"] = probe.timeline.process_peak_kib()
     Path(spec["result"]).write_text(json.dumps(result), encoding="utf-8")
@@ -767,7 +847,12 @@ def source_names(config_path: Path) -> list[str]:
 
 
 def one_repeat(
-    data: dict[str, Any], run_dir: Path, memory_limit: str | None, say: Callable[[str], None]
+    data: dict[str, Any],
+    run_dir: Path,
+    memory_limit: str | None,
+    say: Callable[[str], None],
+    *,
+    explain: bool = False,
 ) -> dict[str, Any]:
     staged_dir = run_dir / "staged"
     whole_dir = run_dir / "one-process"
@@ -779,7 +864,10 @@ def one_repeat(
     stages: dict[str, Any] = {}
 
     def stage(name: str, kind: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-        s = stages[name] = run_child(kind, dict(spec, **(extra or {})), staged_dir)
+        more = dict(extra or {})
+        if explain:
+            more["explain"] = str(staged_dir / "explain" / name.replace(" ", "-"))
+        s = stages[name] = run_child(kind, dict(spec, **more), staged_dir)
         say(f"{name:<24} {s['seconds']:>9.2f} s {_fmt_gb(s['peak_gb']):>8} GB peak")
         return s
 
@@ -948,6 +1036,11 @@ def profile_medians(repeats: list[dict[str, Any]], top: int) -> list[dict[str, A
                 "calls": info[key]["calls"],
                 "seconds": round(statistics.median(values), 3),
                 "peak_gb": info[key]["peak_gb"],
+                **(
+                    {"slowest_call": info[key]["slowest_call"]}
+                    if "slowest_call" in info[key]
+                    else {}
+                ),
             }
         )
     return sorted(out, key=lambda r: -r["seconds"])[:top]
@@ -1066,6 +1159,24 @@ def print_size(size: dict[str, Any]) -> None:
         print(f"    {verdict:<4} {t['target']}: {_fmt(t['measured'])} {t['limit']}{where}")
     bad = [k for k, v in size["median"]["checks"].items() if v is False]
     print(f"  checks: {'all agree' if not bad else 'FAILED: ' + ', '.join(bad)}")
+    print("  costliest SQL models (median seconds; stage, part):")
+    for p in size["sql_profile_top"][:PRINTED_MODELS]:
+        where = p["stage"] + (f", {p['part']}" if p["part"] else "")
+        calls = f" ({p['calls']} calls)" if p["calls"] > 1 else ""
+        print(f"    {p['seconds']:>8.2f}  {p['model']}{calls}  [{where}]")
+        explained = p.get("slowest_call")
+        if explained:
+            print(
+                f"              slowest call: {explained['seconds']:.2f} s, of which planning "
+                f"{explained['planning_seconds']:.2f} s; operators (time over threads):"
+            )
+            for op in explained["operators"][:2]:
+                name, info = op["operator"], op["info"][:70]
+                print(f"              {op['seconds']:>7.2f} s  {name}  {info}")
+
+
+# how many SQL models the printed profile lists (the JSON keeps more)
+PRINTED_MODELS = 12
 
 
 def _fmt(value: float | None) -> str:
@@ -1093,6 +1204,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--note", default="", help="recorded with the results (e.g. 'shared')")
     parser.add_argument("--keep", action="store_true", help="keep the runs' warehouses")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="turn DuckDB's profiler on in the pipeline's stages: each SQL model's costliest "
+        "operators in the profile (for finding what to optimise; it costs a little time)",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -1128,6 +1245,7 @@ def main(argv: list[str] | None = None) -> int:
             "repeats": args.repeats,
             "seed": args.seed,
             "memory_limit": args.memory_limit,
+            "explain": args.explain,
             "config": str(SAMPLE_CONFIG.relative_to(REPO)),
         },
         "sizes": [],
@@ -1145,7 +1263,9 @@ def main(argv: list[str] | None = None) -> int:
                 def say(line: str, k: int = k) -> None:
                     print(f"  [{k}/{args.repeats}] {line}", flush=True)
 
-                repeats.append(one_repeat(data, run_dir, args.memory_limit, say))
+                repeats.append(
+                    one_repeat(data, run_dir, args.memory_limit, say, explain=args.explain)
+                )
                 if not args.keep:
                     shutil.rmtree(run_dir, ignore_errors=True)
             median = median_of(repeats)

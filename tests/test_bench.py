@@ -178,3 +178,33 @@ def test_the_generated_log_is_cached_until_the_generator_changes(
     again = bench.ensure_data(cache, EVENTS, 7, tmp_path)
     assert again["cached"] is False
     assert again["records"] == data["records"]
+
+
+def test_explain_names_each_model_and_its_costliest_operators(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    from journeymine import sql
+
+    monkeypatch.setattr(sql, "load", sql.load)  # the probe wraps it: restored afterwards
+    bench = _bench_module()
+    probe = bench.Probe(tmp_path / "explain")
+    probe.install()
+
+    text = sql.load("time/history_schema")  # a model the probe now knows by its text
+    assert probe.label(f"select * from ({text})") == "time/history_schema"
+    (tmp_path / "explain").mkdir()
+    with duckdb.connect() as raw:
+        raw.execute("pragma enable_profiling = 'json'")
+        con = bench._ProfiledConnection(raw, probe)
+        con.execute("create table t as select range % 7 as k, range as v from range(200000)")
+        rows = con.execute("select k, sum(v) from t group by k order by k").fetchall()
+    assert len(rows) == 7  # the statement's result reaches the caller
+    profile = {p["model"]: p for p in probe.profile()}
+    grouped = profile["inline: select k, sum(v) from t group by k order by k"]
+    assert grouped["calls"] == 1 and grouped["seconds"] > 0
+    explained = grouped["slowest_call"]
+    operators = [op["operator"] for op in explained["operators"]]
+    assert any("GROUP_BY" in op for op in operators), operators
+    assert explained["planning_seconds"] >= 0 and explained["seconds"] > 0
