@@ -11,7 +11,7 @@ import contextlib
 import io
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -90,12 +90,14 @@ def designed_net(
         Parameters,
     )
 
-    acts = list(activities)
-    dfg = dict.fromkeys(transitions, 1)
+    # sorted: the net (and so the replay of a deviating trace) must not depend on the order
+    # of a set, which changes with every process's hash seed
+    acts = sorted(set(activities))
+    dfg = dict.fromkeys(sorted(set(transitions)), 1)
     net, im, fm = converter.apply(
         dfg,
         parameters={
-            Parameters.START_ACTIVITIES: {e: 1 for e in entries},
+            Parameters.START_ACTIVITIES: {e: 1 for e in sorted(set(entries))},
             Parameters.END_ACTIVITIES: {a: 1 for a in acts},
         },
         variant=converter.Variants.VERSION_TO_PETRI_NET_ACTIVITY_DEFINES_PLACE,
@@ -104,11 +106,18 @@ def designed_net(
 
 
 def replay(model: ProcessModel, traces: Sequence[Sequence[str]]) -> list[Replay]:
-    """Token-based replay of each trace on ``model`` (one call for all traces)."""
+    """Token-based replay of each trace on ``model`` (one call for all traces).
+
+    Deterministic: when two transitions with an event's label are enabled (a deviating
+    journey leaves a token behind), pm4py fires the first of an unordered set of transitions
+    hashed by object id, so the same log replayed twice could count different missing
+    tokens. During the call that set is ordered by transition name.
+    """
     pm4py = _pm4py()
-    results = pm4py.conformance_diagnostics_token_based_replay(
-        _event_log(traces), model.net, model.initial_marking, model.final_marking
-    )
+    with _ordered_enabled_transitions():
+        results = pm4py.conformance_diagnostics_token_based_replay(
+            _event_log(traces), model.net, model.initial_marking, model.final_marking
+        )
     return [
         Replay(
             missing=int(r["missing_tokens"]),
@@ -296,3 +305,21 @@ def bpmn_to_map_document(path: Path) -> dict[str, Any]:
         "entries": sorted({ids[t] for s in starts for t in next_tasks(s)}),
         "goals": sorted(ids[t] for t in tasks if reaches_end(t)),
     }
+
+
+@contextlib.contextmanager
+def _ordered_enabled_transitions() -> Iterator[None]:
+    """Make ``pm4py.objects.petri_net.semantics.enabled_transitions`` (which token replay
+    calls by module attribute) return its transitions sorted by name, for the duration."""
+    from pm4py.objects.petri_net import semantics
+
+    unordered = semantics.enabled_transitions
+
+    def ordered(net: Any, marking: Any) -> list[Any]:
+        return sorted(unordered(net, marking), key=lambda t: str(t.name))
+
+    semantics.enabled_transitions = ordered
+    try:
+        yield
+    finally:
+        semantics.enabled_transitions = unordered
