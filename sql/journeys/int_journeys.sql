@@ -1,16 +1,19 @@
 -- grain: one row per journey (before replay fitness is known)
 -- undesigned_moves: moves the map does not design before the journey's first goal (an
 -- undesigned entry included; browsing on after a goal is not a deviation).
--- Inputs: journey_steps, jm_internal.int_moves, events, map_personas.
+-- $scoped: only the journeys in jm_scope_journeys (an incremental night rebuilds those).
+-- Inputs: journey_steps, jm_internal.int_moves, events, map_personas, jm_scope_journeys.
 with
 steps as (
     select * from journey_steps
+    where (not $scoped or journey_id in (select journey_id from jm_scope_journeys))
 ),
 
 deviating as (
     select journey_id, count(*) as undesigned_moves
     from jm_internal.int_moves
     where not designed and not after_goal
+        and (not $scoped or journey_id in (select journey_id from jm_scope_journeys))
     group by journey_id
 ),
 

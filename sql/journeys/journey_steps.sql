@@ -6,12 +6,14 @@
 -- order, then its line (coarse exports put a goal and the step before it in one second).
 -- after_goal: the step comes after the journey's first goal (browsing on after a purchase):
 -- never a deviation, never a loss.
--- Inputs: events, map_touchpoints.
+-- $scoped: only the customers in jm_scope_customers (an incremental night rebuilds those).
+-- Inputs: events, map_touchpoints, jm_scope_customers.
 with
 touch_events as (
     select customer_id, source, event_id, touchpoint, channel, occurred_at, load_id, record_no
     from events
     where touchpoint is not null and customer_id is not null
+        and (not $scoped or customer_id in (select customer_id from jm_scope_customers))
 ),
 
 goals as (

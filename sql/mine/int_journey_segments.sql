@@ -1,9 +1,12 @@
 -- grain: one row per (journey_id, segment): the segments a journey is counted in
 -- ('all', its entry channel, its persona, and each configured attribute of its events).
--- Inputs: jm_internal.int_journeys, journey_steps, events, $segment_attributes.
+-- $scoped: only the journeys in jm_scope_journeys (an incremental night rebuilds those).
+-- Inputs: jm_internal.int_journeys, journey_steps, events, $segment_attributes,
+-- jm_scope_journeys.
 with
 journeys_ as (
     select journey_id, entry_channel, persona from jm_internal.int_journeys
+    where (not $scoped or journey_id in (select journey_id from jm_scope_journeys))
 ),
 
 attribute_values as (
@@ -14,6 +17,7 @@ attribute_values as (
     from journey_steps as s
     inner join events as e on e.source = s.source and e.event_id = s.event_id
     cross join (select unnest($segment_attributes) as name) as a
+    where not $scoped or s.journey_id in (select journey_id from jm_scope_journeys)
     group by s.journey_id, a.name
 ),
 

@@ -6,7 +6,8 @@
 -- after_goal: the move leaves the journey's first goal or a later step: browsing on after a
 -- goal is never a deviation and never a loss.
 -- goal_after: the journey reaches a goal after the move's start (one meaning of goal rate).
--- Inputs: journey_steps, map_touchpoints, map_transitions.
+-- $scoped: only the journeys in jm_scope_journeys (an incremental night rebuilds those).
+-- Inputs: journey_steps, map_touchpoints, map_transitions, jm_scope_journeys.
 with
 steps as (
     select
@@ -19,6 +20,7 @@ steps as (
         after_goal,
         max(case when is_goal then step end) over (partition by journey_id) as last_goal_step
     from journey_steps
+    where (not $scoped or journey_id in (select journey_id from jm_scope_journeys))
 ),
 
 raw_moves as (

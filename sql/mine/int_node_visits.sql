@@ -6,7 +6,8 @@
 -- (can_drop_off: not at a goal, nor where the map leads nowhere). Only steps up to the journey's first goal count: what a
 -- customer browses after reaching a goal is neither a visit that failed nor a loss.
 -- Inputs: journey_steps, jm_internal.int_journeys, map_touchpoints, map_transitions,
--- map_stages.
+-- map_stages, jm_scope_journeys ($scoped: only those journeys; an incremental night rebuilds
+-- them).
 with
 steps as (
     select s.journey_id, s.step, s.touchpoint, m.stage, m.stage_order, s.is_goal,
@@ -14,6 +15,7 @@ steps as (
     from journey_steps as s
     left join map_touchpoints as m on m.touchpoint = s.touchpoint
     where not s.after_goal
+        and (not $scoped or s.journey_id in (select journey_id from jm_scope_journeys))
 ),
 
 touchpoint_first as (
@@ -73,6 +75,7 @@ last_nodes as (
     select j.journey_id, j.last_touchpoint, m.stage as last_stage, j.reached_goal
     from jm_internal.int_journeys as j
     left join map_touchpoints as m on m.touchpoint = j.last_touchpoint
+    where not $scoped or j.journey_id in (select journey_id from jm_scope_journeys)
 ),
 
 visited as (

@@ -4,12 +4,18 @@
 -- which it first reached the touchpoint (or stage) in question, before its first goal: a
 -- journey that reaches checkout on Monday and pays on Wednesday counts for Monday's
 -- checkout. Counts only; rates are derived from them.
--- Inputs: jm_internal.int_node_visits, jm_internal.int_journey_segments.
+-- $scoped: only the ISO weeks in jm_touched_weeks (and their days): the periods an
+-- incremental night's journeys count in, before and after.
+-- Inputs: jm_internal.int_node_visits, jm_internal.int_journey_segments, jm_touched_weeks.
 with
 visits as (
     select v.*, sg.segment, sg.segment_value
     from jm_internal.int_node_visits as v
     inner join jm_internal.int_journey_segments as sg on sg.journey_id = v.journey_id
+    where not $scoped
+        or cast(date_trunc('week', v.first_at) as date) in (
+            select period_start from jm_touched_weeks
+        )
 ),
 
 grains as (

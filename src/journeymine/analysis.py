@@ -35,11 +35,16 @@ def analyse(
     journey_map: JourneyMap,
     *,
     export_dir: Path | None = None,
+    incremental: bool = False,
 ) -> Analysis:
-    """Mine, update the history, detect changes and raise flags, in one transaction."""
+    """Mine, update the history, detect changes and raise flags, in one transaction.
+
+    With ``incremental``, only the journeys of customers whose events changed since the last
+    analysis, and the periods they count in, are recomputed (``mine.scope``).
+    """
     with transaction(con):
-        report = mine(con, config, journey_map, export_dir=export_dir)
-        history = update_history(con)
+        report = mine(con, config, journey_map, export_dir=export_dir, incremental=incremental)
+        history = update_history(con, scoped=not report.built.full)
         changes = detect_changes(con, config.periods, config.mining)
         flags = raise_flags(con, config.mining, changes)
         write_flag_trends(con)

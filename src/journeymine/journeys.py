@@ -9,10 +9,12 @@ from journeymine.config import Journeys
 
 
 def build_journey_steps(con: duckdb.DuckDBPyConnection, settings: Journeys) -> int:
-    """Replace ``journey_steps`` from ``events``; returns the number of steps.
+    """Replace ``journey_steps`` from every customer's events; returns the number of steps.
 
-    Needs ``map_touchpoints`` (for the goals that may end a journey).
+    Needs ``map_touchpoints`` (for the goals that may end a journey). ``mine`` builds the
+    steps itself, incrementally on nights that can be.
     """
+    con.execute("create temp table if not exists jm_scope_customers (customer_id varchar)")
     sql.create_table_as(
         con,
         "journey_steps",
@@ -21,6 +23,7 @@ def build_journey_steps(con: duckdb.DuckDBPyConnection, settings: Journeys) -> i
             "gap_seconds": settings.inactivity_gap_hours * 3600,
             "end_at_goal": settings.end_at_goal,
             "collapse_repeats": settings.collapse_repeats,
+            "scoped": False,
         },
     )
     return int(con.execute("select count(*) from journey_steps").fetchall()[0][0])

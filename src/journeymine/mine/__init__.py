@@ -15,8 +15,8 @@ import duckdb
 
 from journeymine import sql
 from journeymine.config import Config
-from journeymine.journeys import build_journey_steps
 from journeymine.mapping import JourneyMap
+from journeymine.mine import scope
 from journeymine.mine.conformance import replay_variants
 from journeymine.mine.discovery import DiscoveredModel, discover_and_export
 from journeymine.mine.maptables import write_map_tables
@@ -46,6 +46,7 @@ class MiningReport:
     conformance: Conformance
     model: DiscoveredModel | None
     seconds: dict[str, float]
+    built: scope.Scope  # every journey, or those of the customers whose events changed
 
 
 def _timed(seconds: dict[str, float], name: str, start: float) -> float:
@@ -61,40 +62,59 @@ def mine(
     journey_map: JourneyMap,
     *,
     export_dir: Path | None = None,
+    incremental: bool = False,
 ) -> MiningReport:
     """Build journeys and every mining table from ``events``; returns the headline numbers.
 
     Tables written: map_*, journey_steps, journeys, transitions, variants, touchpoint_stats,
     stage_funnel, deviations, conformance, and in schema ``jm_internal`` the intermediate
-    models int_* that the flag rules read too. With ``export_dir``, the discovered process model
-    is written there as BPMN and PNML.
+    models int_* that the flag rules read too. With ``incremental``, only the journeys of the
+    customers whose events changed since the last build are rebuilt (``scope``), unless the
+    map, the settings or the models changed; the aggregates always cover every journey. With
+    ``export_dir``, the discovered process model is written there as BPMN and PNML.
     """
     seconds: dict[str, float] = {}
     t = time.perf_counter()
     write_map_tables(con, journey_map)
-    steps = build_journey_steps(con, config.journeys)
+    built = scope.decide(con, config, incremental=incremental)
+    log.info(built.describe())
+    if not built.full:
+        scope.remove_scoped_journeys(con)
+    params = {
+        "gap_seconds": config.journeys.inactivity_gap_hours * 3600,
+        "end_at_goal": config.journeys.end_at_goal,
+        "collapse_repeats": config.journeys.collapse_repeats,
+        "segment_attributes": list(config.journeys.segment_attributes) or ["__journeymine_none__"],
+        "rare_share": config.mining.rare_share,
+    }
+    per_journey = dict((model, table) for table, model in scope.PER_JOURNEY)
+
+    def build(model: str) -> None:
+        scope.build(con, per_journey[model], model, params, built.full)
+
+    build("journeys/journey_steps")
+    if not built.full:
+        scope.scope_new_journeys(con)
+    (steps,) = con.execute("select count(*) from journey_steps").fetchall()[0]
     t = _timed(seconds, "journeys", t)
-    sql.create_table_as(con, "jm_internal.int_moves", "mine/int_moves")
-    sql.create_table_as(con, "jm_internal.int_journeys", "journeys/int_journeys")
+    build("mine/int_moves")
+    build("journeys/int_journeys")
     sql.create_table_as(con, "transitions", "mine/transitions")
     sql.create_table_as(con, "jm_internal.int_variants", "mine/int_variants")
     t = _timed(seconds, "graph and variants", t)
     replay_variants(con, journey_map)
     sql.create_table_as(con, "variants", "mine/variants")
-    sql.create_table_as(con, "journeys", "journeys/journeys")
+    build("journeys/journeys")
     t = _timed(seconds, "token replay", t)
-    params = {
-        "segment_attributes": list(config.journeys.segment_attributes) or ["__journeymine_none__"],
-        "rare_share": config.mining.rare_share,
-    }
-    sql.create_table_as(
-        con, "jm_internal.int_journey_segments", "mine/int_journey_segments", params
-    )
-    sql.create_table_as(con, "jm_internal.int_node_visits", "mine/int_node_visits")
+    build("mine/int_journey_segments")
+    build("mine/int_node_visits")
+    if not built.full:
+        scope.note_new_weeks(con)
     sql.create_table_as(con, "touchpoint_stats", "mine/touchpoint_stats")
     sql.create_table_as(con, "stage_funnel", "mine/stage_funnel")
     sql.create_table_as(con, "deviations", "mine/deviations", params)
     sql.create_table_as(con, "conformance", "mine/conformance")
+    scope.finish(con, config)
     t = _timed(seconds, "metrics", t)
     model = None
     if export_dir is not None:
@@ -105,4 +125,4 @@ def mine(
         "conforming_journey_rate, token_replay_fitness, goal_steps, goals_before_predecessor "
         "from conformance"
     ).fetchall()[0]
-    return MiningReport(steps, Conformance(*row), model, seconds)
+    return MiningReport(int(steps), Conformance(*row), model, seconds, built)

@@ -45,23 +45,35 @@ def _span(days: tuple[date, ...]) -> str:
     return str(days[0]) if len(days) == 1 else f"{days[0]} to {days[-1]}"
 
 
-def update_history(con: duckdb.DuckDBPyConnection) -> HistoryReport:
-    """Recompute the period metrics and rewrite the periods whose numbers changed."""
+def update_history(con: duckdb.DuckDBPyConnection, *, scoped: bool = False) -> HistoryReport:
+    """Recompute the period metrics and rewrite the periods whose numbers changed.
+
+    With ``scoped``, only the weeks in temp table ``jm_touched_weeks`` (and their days) are
+    recomputed: those an incremental night's journeys count in (``mine.scope``).
+    """
     sql.run(con, "time/history_schema")
-    sql.create_table_as(con, "jm_period_fresh", "time/period_stats", temp=True)
+    if not scoped:
+        con.execute("create or replace temp table jm_touched_weeks (period_start date)")
+    sql.create_table_as(con, "jm_period_fresh", "time/period_stats", {"scoped": scoped}, temp=True)
+    # the history this run recomputed: every period, or those of the touched weeks
+    in_scope = (
+        "(not ? or cast(date_trunc('week', period_start) as date) "
+        "in (select period_start from jm_touched_weeks))"
+    )
     changed_rows = con.execute(
         f"""
         select distinct grain, period_start from (
             (select {_KEY}, {_COUNTS} from jm_period_fresh
              except
-             select {_KEY}, {_COUNTS} from touchpoint_history)
+             select {_KEY}, {_COUNTS} from touchpoint_history where {in_scope})
             union all
-            (select {_KEY}, {_COUNTS} from touchpoint_history
+            (select {_KEY}, {_COUNTS} from touchpoint_history where {in_scope}
              except
              select {_KEY}, {_COUNTS} from jm_period_fresh)
         )
         order by grain, period_start
-        """
+        """,
+        [scoped, scoped],
     ).fetchall()
     con.execute("create or replace temp table jm_period_changed (grain varchar, period_start date)")
     if changed_rows:

@@ -1,0 +1,161 @@
+"""Which journeys a night rebuilds: all of them, or only those of the customers whose events
+changed since the last build (incremental nights).
+
+Every per-journey table (``journey_steps``, ``journeys`` and the ``int_*`` models keyed by
+journey) depends only on its customer's events, the map and the settings. So a night can
+delete the journeys of the customers in ``jm_internal.pending_customers`` (new events, or
+events that stitching re-pointed, under their old and their new id), rebuild just those from
+their events, and recompute the aggregates over all journeys. The map, the settings and the
+per-journey models' SQL are fingerprinted in ``jm_internal.build_state``: when any of them
+differs from the last build, every journey is rebuilt, and the run says why.
+
+The periods whose history these journeys touch, before and after, are kept in temp table
+``jm_touched_weeks`` (ISO weeks) for the history to recompute only those.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import duckdb
+
+from journeymine import sql
+from journeymine.config import Config
+
+# the per-journey tables, in build order: (table, model); each holds journey_id
+PER_JOURNEY: tuple[tuple[str, str], ...] = (
+    ("journey_steps", "journeys/journey_steps"),
+    ("jm_internal.int_moves", "mine/int_moves"),
+    ("jm_internal.int_journeys", "journeys/int_journeys"),
+    ("journeys", "journeys/journeys"),
+    ("jm_internal.int_journey_segments", "mine/int_journey_segments"),
+    ("jm_internal.int_node_visits", "mine/int_node_visits"),
+)
+_MAP_TABLES = ("map_stages", "map_touchpoints", "map_transitions", "map_targets", "map_personas")
+_FINGERPRINT_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What this build covers: every journey, or the journeys of ``customers`` customers."""
+
+    full: bool
+    reason: str
+    customers: int = 0
+
+    def describe(self) -> str:
+        if self.full:
+            return f"journeys: full rebuild ({self.reason})"
+        return f"journeys: rebuilt for {self.customers} customer(s) with new or re-pointed events"
+
+
+def fingerprint(con: duckdb.DuckDBPyConnection, config: Config) -> str:
+    """A hash of what every journey was built with: the map tables, the journey settings,
+    the segment attributes and the per-journey models' SQL."""
+    digest = hashlib.sha256(_FINGERPRINT_VERSION.encode())
+    for table in _MAP_TABLES:
+        rows = con.execute(f"select * from {table}").fetchall()
+        digest.update(repr(sorted(map(repr, rows))).encode())
+    digest.update(config.journeys.model_dump_json().encode())
+    for _, model in PER_JOURNEY:
+        digest.update(sql.load(model).encode())
+    return digest.hexdigest()
+
+
+def decide(con: duckdb.DuckDBPyConnection, config: Config, *, incremental: bool) -> Scope:
+    """Full or incremental, and why; creates the (empty) scope temp tables either way."""
+    con.execute("create or replace temp table jm_scope_customers (customer_id varchar)")
+    con.execute("create or replace temp table jm_scope_journeys (journey_id varchar)")
+    con.execute("create or replace temp table jm_touched_weeks (period_start date)")
+    if not incremental:
+        return Scope(full=True, reason="asked for")
+    built = con.execute(
+        "select value from jm_internal.build_state where key = 'journeys_fingerprint'"
+    ).fetchall()
+    if not built:
+        return Scope(full=True, reason="first build")
+    if built[0][0] != fingerprint(con, config):
+        return Scope(full=True, reason="the map, the journey settings or the models changed")
+    missing = [t for t, _ in PER_JOURNEY if not _exists(con, t)]
+    if missing:
+        return Scope(full=True, reason=f"{missing[0]} is missing")
+    con.execute(
+        "insert into jm_scope_customers select distinct customer_id "
+        "from jm_internal.pending_customers"
+    )
+    (customers,) = con.execute("select count(*) from jm_scope_customers").fetchall()[0]
+    return Scope(full=False, reason="", customers=int(customers))
+
+
+def remove_scoped_journeys(con: duckdb.DuckDBPyConnection) -> None:
+    """Note the weeks the scope's current journeys count in, then delete those journeys."""
+    con.execute(
+        "insert into jm_scope_journeys select journey_id from jm_internal.int_journeys "
+        "where customer_id in (select customer_id from jm_scope_customers)"
+    )
+    _note_touched_weeks(con)
+    for table, _ in PER_JOURNEY:
+        con.execute(
+            f"delete from {table} where journey_id in (select journey_id from jm_scope_journeys)"
+        )
+    # steps of customers that had events but no journey yet in int_journeys (none expected)
+    con.execute(
+        "delete from journey_steps "
+        "where customer_id in (select customer_id from jm_scope_customers)"
+    )
+
+
+def scope_new_journeys(con: duckdb.DuckDBPyConnection) -> None:
+    """After the scope's steps are rebuilt: its journeys are the new ones."""
+    con.execute("delete from jm_scope_journeys")
+    con.execute(
+        "insert into jm_scope_journeys select distinct journey_id from journey_steps "
+        "where customer_id in (select customer_id from jm_scope_customers)"
+    )
+
+
+def note_new_weeks(con: duckdb.DuckDBPyConnection) -> None:
+    """The weeks the rebuilt journeys count in (after int_node_visits is rebuilt)."""
+    _note_touched_weeks(con)
+
+
+def build(
+    con: duckdb.DuckDBPyConnection, table: str, model: str, params: dict[str, object], full: bool
+) -> None:
+    """Materialise a per-journey model: the whole table, or insert the scope's rows."""
+    if full:
+        sql.create_table_as(con, table, model, params | {"scoped": False})
+    else:
+        sql.execute(con, f"insert into {table}\n{sql.load(model)}", params | {"scoped": True})
+
+
+def finish(con: duckdb.DuckDBPyConnection, config: Config) -> None:
+    """Record what the journeys were built with; nothing is pending any more."""
+    con.execute("delete from jm_internal.pending_customers")
+    con.execute("delete from jm_internal.build_state where key = 'journeys_fingerprint'")
+    con.execute(
+        "insert into jm_internal.build_state values ('journeys_fingerprint', ?)",
+        [fingerprint(con, config)],
+    )
+
+
+def _note_touched_weeks(con: duckdb.DuckDBPyConnection) -> None:
+    if not _exists(con, "jm_internal.int_node_visits"):
+        return
+    con.execute(
+        "insert into jm_touched_weeks "
+        "select distinct cast(date_trunc('week', first_at) as date) "
+        "from jm_internal.int_node_visits "
+        "where journey_id in (select journey_id from jm_scope_journeys) "
+        "except select period_start from jm_touched_weeks"
+    )
+
+
+def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, _, name = table.rpartition(".")
+    (n,) = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+        [schema or "main", name],
+    ).fetchall()[0]
+    return bool(n)
