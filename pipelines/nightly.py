@@ -68,15 +68,17 @@ def ingest_source_task(config: Config, source_name: str) -> SourceReport:
 
 
 @task(name="stitch-identities", **_WRITER)
-def stitch_task(config: Config) -> StitchReport:
+def stitch_task(config: Config, full: bool = False) -> StitchReport:
     with _open(config) as con:
-        return stitch(con)
+        return stitch(con, full=full)
 
 
 @task(name="mine-and-flag", **_WRITER)
-def mine_task(config: Config, journey_map: JourneyMap) -> Analysis:
+def mine_task(config: Config, journey_map: JourneyMap, full: bool = False) -> Analysis:
     with _open(config) as con:
-        return analyse(con, config, journey_map, export_dir=config.outputs_path)
+        return analyse(
+            con, config, journey_map, export_dir=config.outputs_path, incremental=not full
+        )
 
 
 @task(name="export-drop-off-report", **_WRITER)
@@ -131,7 +133,13 @@ class NightlyResult:
         return (
             format_summary(self.sources)
             + f"\n\ncustomers: {self.stitch.customers} stitched from {self.stitch.nodes} "
-            f"identifiers ({self.stitch.events_updated} events re-pointed)"
+            f"identifiers ({self.stitch.events_updated} events re-pointed; "
+            + (
+                "full stitch"
+                if self.stitch.full
+                else f"{self.stitch.nodes_relabelled} identifiers relabelled"
+            )
+            + ")"
             + self._mining_summary()
             + f"\nanalysts' copy: {_shown(self.published)}"
         )
@@ -171,6 +179,7 @@ class NightlyResult:
             lines.append(f"  all flags with their evidence: {_shown(self.mining.flags_csv)}")
         if self.mining.report_folder is not None:
             lines.append(f"drop-off report: {_shown(self.mining.report_folder.html)}")
+        lines.append(self.mining.report.built.describe())
         lines.append(self.mining.analysis.history.describe())
         if self.mining.report.model is not None:
             lines.append(f"discovered model: {_shown(self.mining.report.model.bpmn)} (and .pnml)")
@@ -234,8 +243,14 @@ def _run_id() -> str:
 
 
 @flow(name="journeymine-nightly")
-def nightly(config_path: str = "journeymine.yaml") -> NightlyResult:
-    """Run the nightly pipeline once with the configuration at ``config_path``."""
+def nightly(config_path: str = "journeymine.yaml", full: bool = False) -> NightlyResult:
+    """Run the nightly pipeline once with the configuration at ``config_path``.
+
+    A night is incremental: only new files are read, only the identity components and the
+    customers their events touch are re-stitched and their journeys rebuilt, and only the
+    periods those journeys count in are recomputed. ``full`` rebuilds stitching, journeys
+    and every period from all events loaded (after a map change this happens by itself).
+    """
     logger = get_run_logger()
     config = load_config(config_path)
     # a broken map stops the run before any work, like a broken configuration
@@ -243,19 +258,21 @@ def nightly(config_path: str = "journeymine.yaml") -> NightlyResult:
     # a missing secret fails here once, not in every ingest task
     load_key(config.pii.secret_env, allow_development_secret=config.pii.allow_development_secret)
     logger.info("warehouse %s, %d source(s)", config.warehouse_path, len(config.sources))
-    record = RunRecord(_run_id(), {"config_path": str(config_path)})
+    record = RunRecord(_run_id(), {"config_path": str(config_path), "full": full})
     dead = ledger_start_task(config, record)
     if dead:
         logger.warning("%d earlier run(s) never finished: marked failed in table runs", dead)
     try:
-        return _nightly(config, journey_map, record)
+        return _nightly(config, journey_map, record, full=full)
     except BaseException as exc:
         record.note = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         ledger_finish_task(config, record, failed=True)
         raise
 
 
-def _nightly(config: Config, journey_map: JourneyMap | None, record: RunRecord) -> NightlyResult:
+def _nightly(
+    config: Config, journey_map: JourneyMap | None, record: RunRecord, *, full: bool
+) -> NightlyResult:
     logger = get_run_logger()
     clock = time.perf_counter()
 
@@ -269,7 +286,7 @@ def _nightly(config: Config, journey_map: JourneyMap | None, record: RunRecord) 
     for source in config.sources:
         reports.append(ingest_source_task(config, source.name))
         lap(f"ingest {source.name}")
-    stitched = stitch_task(config)
+    stitched = stitch_task(config, full)
     lap("stitch")
     mined, skipped = None, None
     missing = sources_without_files(reports)
@@ -285,7 +302,7 @@ def _nightly(config: Config, journey_map: JourneyMap | None, record: RunRecord) 
             + " found no file; the mining tables and flags of the last complete run are kept"
         )
     else:
-        analysis = mine_task(config, journey_map)
+        analysis = mine_task(config, journey_map, full)
         lap("mine, history, changes and flags")
         built = report_task(config)
         lap("report")
@@ -370,9 +387,9 @@ def _publish_report_artifacts(built: BuiltReport) -> None:
     )
 
 
-def run(config_path: Path | str) -> NightlyResult:
+def run(config_path: Path | str, *, full: bool = False) -> NightlyResult:
     """Run the flow once (Prefect's ephemeral local API when no server is configured)."""
-    return nightly(str(config_path))
+    return nightly(str(config_path), full)
 
 
 # The schedule a deployment gets unless told otherwise: every night at 02:00.

@@ -58,7 +58,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     leftovers.reap(warehouse)  # what a killed run on this warehouse left behind
     leftovers.mark_run(warehouse)  # before the orchestrator starts its server
     _orchestrator_defaults()
-    result = _nightly_module().run(args.config)  # imported late: Prefect is slow to import
+    result = _nightly_module().run(
+        args.config, full=args.full
+    )  # imported late: Prefect is slow to import
     print()
     print(result.summary())
     return EXIT_OK if result.ok else EXIT_FAILED_FILES
@@ -71,7 +73,8 @@ unless PREFECT_API_URL points at a server):
   1. ingest   every configured source: new files only (a file is never loaded twice);
               each record validated, bad ones quarantined with a reason, PII hashed
   2. stitch   identities across channels into customers (retroactive)
-  3. mine     journeys, the journey graph, variants, conformance to the designed map
+  3. mine     journeys, the journey graph, variants, conformance to the designed map,
+              metrics per day and week, what changed since when
   4. flag     drop-offs, dead ends, loops and undesigned paths, ranked by lost goal
               completions
   5. report   the drop-off report (reports/<run date>/: HTML, CSV, Parquet, summary.json)
@@ -81,6 +84,10 @@ Configuration, map and PII secret are checked before anything starts. A source w
 pattern matches no file is a failure: the other sources are still loaded, but mining and
 flags are skipped (the last complete run's stay), since flags over a missing channel would
 be artefacts of it.
+
+A night costs what its new data costs: only the identity components, the customers' journeys
+and the days and weeks that the new files touch are recomputed (the aggregates cover every
+journey). --full rebuilds all of it; a changed map or journey setting does so by itself.
 
 It writes: the warehouse (`warehouse:`), the analysts' copy beside it, and the outputs
 folder (`outputs:`): flags.csv, discovered_journeys.bpmn/.pnml, and the reports folder
@@ -173,6 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=Path("journeymine.yaml"),
         help="configuration file (default: %(default)s)",
+    )
+    run.add_argument(
+        "--full",
+        action="store_true",
+        help="rebuild stitching, journeys and every period from all events loaded, instead of "
+        "only what tonight's new data touches (a changed map does this by itself)",
     )
     run.set_defaults(func=_cmd_run)
 
