@@ -425,13 +425,14 @@ def stage_stitch(spec: dict[str, Any], probe: Probe) -> dict[str, Any]:
     probe.install()
     started = time.perf_counter()
     with probe.connect(config) as con:
-        report = stitch(con)
+        report = stitch(con)  # as the nightly calls it (full=False; a first night is full)
     return {
         "seconds": round(time.perf_counter() - started, 3),
         "identifiers": report.nodes,
         "customers": report.customers,
         "rounds": report.rounds,
         "events_updated": report.events_updated,
+        "full": report.full,
         "profile": probe.profile(),
     }
 
@@ -457,7 +458,11 @@ def stage_analyse(spec: dict[str, Any], probe: Probe) -> dict[str, Any]:
         setattr(analysis, name, _spanned(name, original, probe.timeline, spans))
     start = probe.timeline.cut()
     with probe.connect(config) as con:
-        result = analysis.analyse(con, config, journey_map, export_dir=config.outputs_path)
+        # as the nightly's mine task calls it (incremental unless --full; a first night on a
+        # fresh warehouse builds every journey)
+        result = analysis.analyse(
+            con, config, journey_map, export_dir=config.outputs_path, incremental=True
+        )
         settings = dict(
             con.execute(
                 "select name, value from duckdb_settings() where name in ('threads', "
@@ -517,6 +522,7 @@ def stage_analyse(spec: dict[str, Any], probe: Probe) -> dict[str, Any]:
         "variants": conformance.variants,
         "steps": result.report.steps,
         "flags": len(result.flags),
+        "built": result.report.built.describe(),
         "duckdb": settings,
         "profile": probe.profile(windows),
     }
@@ -708,7 +714,7 @@ def stage_end_to_end(spec: dict[str, Any], probe: Probe) -> dict[str, Any]:
         stitch(con)
     lap("stitch")
     with connect(config.warehouse_path, memory_limit=config.memory_limit) as con:
-        result = analyse(con, config, journey_map, export_dir=config.outputs_path)
+        result = analyse(con, config, journey_map, export_dir=config.outputs_path, incremental=True)
     lap("mining stage")
     with connect(config.warehouse_path, memory_limit=config.memory_limit) as con:
         export_flags_csv(con, config.outputs_path / "flags.csv")

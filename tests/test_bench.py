@@ -94,6 +94,9 @@ def test_the_mining_stage_is_split_into_its_parts(run: tuple[dict[str, Any], str
         # must still report the peak of its whole life
         assert 0.05 < p["peak_gb"] <= mining["peak_gb"], name
     assert mining["journeys"] > 0 and mining["variants"] > 0 and mining["flags"] > 0
+    # a first night on a fresh warehouse, called as the nightly calls it: everything is built
+    assert mining["built"].startswith("journeys: full rebuild")
+    assert _size(run)["median"]["stages"]["stitch"]["full"] is True
 
 
 def test_pm4py_the_floor_and_the_mining_tables_describe_the_same_graph(
