@@ -139,3 +139,25 @@ def test_a_changed_map_rebuilds_every_journey(tmp_path: Path) -> None:
         incremental = _tables(con)
         analyse(con, config, load_map(changed), incremental=False)
         assert _tables(con) == incremental
+
+
+def test_a_night_replays_only_variants_new_on_this_map(tmp_path: Path) -> None:
+    """Token replay is kept per variant and map: a second analysis replays nothing, and the
+    kept replays equal a fresh one's."""
+    sample = generate(tmp_path / "gen", 800, seed=6)
+    config = load_config(write_config(tmp_path, sample.out_dir))
+    journey_map = load_map(config.map_path)
+    with connect(config.warehouse_path) as con:
+        ingest_all(con, config)
+        stitch(con)
+        analyse(con, config, journey_map, incremental=True)
+        first = _tables(con)["variants"]
+        deviating = con.execute("select count(*) from variants where not conforms").fetchall()
+        assert deviating[0][0] > 0
+        con.execute("update jm_internal.variant_replay set fitness = -1 where fitness < 1")
+        analyse(con, config, journey_map, incremental=True)
+        kept = con.execute("select count(*) from variants where fitness = -1").fetchall()[0][0]
+        assert kept == deviating[0][0]  # not replayed again: the kept replay was used
+        con.execute("delete from jm_internal.variant_replay")
+        analyse(con, config, journey_map, incremental=True)
+        assert _tables(con)["variants"] == first

@@ -348,3 +348,7 @@ comment on table jm_internal.int_journeys is 'Internal. One row per journey befo
 comment on table jm_internal.int_variants is 'Internal. One row per variant before token replay (variants adds it).';
 comment on table jm_internal.int_node_visits is 'Internal. One row per (journey_id, level, node) visited: what happened after the first visit, up to the journey''s first goal.';
 comment on table jm_internal.int_journey_segments is 'Internal. One row per (journey_id, segment): the segments a journey is counted in.';
+comment on table jm_internal.unstitched_edges is 'Internal. One row per identity link loaded since the last stitch: where the next (incremental) stitch starts.';
+comment on table jm_internal.pending_customers is 'Internal. One row per customer whose events changed (new, or re-pointed by stitching) since journeys were last built: whose journeys the next analysis rebuilds.';
+comment on table jm_internal.build_state is 'Internal. What the journeys were built with (a fingerprint of the map, the journey settings and the per-journey models): a different one makes the next run rebuild every journey.';
+comment on table jm_internal.variant_replay is 'Internal. One row per variant: its token replay on the designed map (map_fingerprint), kept so a night replays only variants new on this map.';

@@ -102,6 +102,18 @@ create table if not exists jm_internal.pending_customers (
     customer_id varchar not null
 );
 
+-- grain: one row per variant: its token replay on the designed map (map_fingerprint), kept
+-- across runs so a night replays only variants it has not replayed on this map
+create table if not exists jm_internal.variant_replay (
+    variant_id varchar not null,
+    map_fingerprint varchar not null,
+    fitness double,
+    missing_tokens bigint,
+    consumed_tokens bigint,
+    remaining_tokens bigint,
+    produced_tokens bigint
+);
+
 -- grain: one row per key: what the current journeys and mining tables were built with
 -- (a fingerprint of the map and settings); a different fingerprint means a full rebuild
 create table if not exists jm_internal.build_state (

@@ -3,6 +3,8 @@ journeys so it scales with variants, not events, and only for variants that devi
 
 from __future__ import annotations
 
+import hashlib
+
 import duckdb
 import pyarrow as pa
 
@@ -22,12 +24,26 @@ def perfect_replay(steps: int) -> pm4py_adapter.Replay:
 
 def replay_variants(con: duckdb.DuckDBPyConnection, journey_map: JourneyMap) -> int:
     """Replay the variants of ``jm_internal.int_variants`` on the designed map into temp table
-    ``jm_variant_replay``; returns how many pm4py replayed. Each variant is replayed up to
-    its first goal (browsing on after a goal is not a deviation). Conforming variants replay
-    perfectly by construction, so only the others go through pm4py."""
+    ``jm_variant_replay``; returns how many pm4py replayed tonight. Each variant is replayed
+    up to its first goal (browsing on after a goal is not a deviation). Conforming variants
+    replay perfectly by construction, so only the others go through pm4py.
+
+    A variant's replay depends only on its sequence and the map, so it is kept across runs in
+    ``jm_internal.variant_replay`` under a fingerprint of the map: a night replays only the
+    variants it has not replayed on this map before (a test holds a variant replayed alone to
+    its replay among all the others).
+    """
+    fingerprint = _map_fingerprint(journey_map)
+    con.execute(
+        "delete from jm_internal.variant_replay where map_fingerprint <> ? "
+        "or variant_id not in (select variant_id from jm_internal.int_variants)",
+        [fingerprint],
+    )
     rows = con.execute(
-        "select variant_id, replay_sequence, conforms, replay_steps "
-        "from jm_internal.int_variants order by variant_id"
+        "select v.variant_id, v.replay_sequence, v.conforms, v.replay_steps "
+        "from jm_internal.int_variants as v "
+        "where v.variant_id not in (select variant_id from jm_internal.variant_replay) "
+        "order by v.variant_id"
     ).fetchall()
     deviating = [(v, seq.split(" > ")) for v, seq, conforms, _ in rows if not conforms]
     seen = {tp for _, seq in deviating for tp in seq}
@@ -41,10 +57,11 @@ def replay_variants(con: duckdb.DuckDBPyConnection, journey_map: JourneyMap) -> 
     ids = [v for v, *_ in rows]
     replace_table(
         con,
-        "jm_variant_replay",
+        "jm_new_replay",
         pa.table(
             {
                 "variant_id": pa.array(ids, pa.string()),
+                "map_fingerprint": pa.array([fingerprint] * len(ids), pa.string()),
                 "fitness": pa.array([results[v].fitness for v in ids], pa.float64()),
                 "missing_tokens": pa.array([results[v].missing for v in ids], pa.int64()),
                 "consumed_tokens": pa.array([results[v].consumed for v in ids], pa.int64()),
@@ -54,4 +71,25 @@ def replay_variants(con: duckdb.DuckDBPyConnection, journey_map: JourneyMap) -> 
         ),
         temp=True,
     )
+    con.execute("insert into jm_internal.variant_replay select * from jm_new_replay")
+    con.execute("drop table jm_new_replay")
+    con.execute(
+        "create or replace temp table jm_variant_replay as "
+        "select variant_id, fitness, missing_tokens, consumed_tokens, remaining_tokens, "
+        "produced_tokens from jm_internal.variant_replay"
+    )
     return len(deviating)
+
+
+def _map_fingerprint(journey_map: JourneyMap) -> str:
+    """What a replay depends on besides the variant: the designed net's moves, entries and
+    touchpoints, and the pm4py that replays."""
+    from importlib.metadata import version
+
+    parts = (
+        sorted(journey_map.transitions),
+        sorted(journey_map.entries),
+        sorted(journey_map.touchpoints),
+        version("pm4py"),
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
