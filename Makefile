@@ -57,6 +57,10 @@ format: install ## format the code with ruff
 bench-load: install ## peak memory and time of loading a 1M-, 3M- and 10M-record file
 	$(BIN)/python benchmarks/load_memory.py
 
+.PHONY: bench-night
+bench-night: install ## one new day on thirty days of history: incremental night vs full rebuild
+	$(BIN)/python benchmarks/nightly_increment.py
+
 # make bench SIZES=1000000 REPEATS=3: see docs/performance.md (not part of make test)
 SIZES ?= 1000000,10000000
 REPEATS ?= 3
