@@ -99,27 +99,51 @@ cycle_sizes as (
     select cycle, count(*) as touchpoints from cycle_touchpoints group by cycle
 ),
 
--- every journey that visited each touchpoint of the cycle: those who could have repeated it
-exposed as (
-    select c.cycle, v.journey_id
-    from cycle_touchpoints as c
+-- the touchpoints of any cycle that each journey visited, with its goal after each, and
+-- their list, sorted: journeys with the same list are exposed to the same cycles, so
+-- exposure is judged once per list (a few hundred) instead of once per journey and cycle
+visited as (
+    select v.journey_id, v.node as touchpoint, v.goal_after
+    from jm_internal.int_node_visits as v
+    inner join (select distinct touchpoint from cycle_touchpoints) as c on c.touchpoint = v.node
+    where v.level = 'touchpoint'
+),
+
+visited_sets as (
+    select journey_id, string_agg(touchpoint, ' > ' order by touchpoint) as visited_set
+    from visited
+    group by journey_id
+),
+
+set_touchpoints as (
+    select distinct s.visited_set, v.touchpoint
+    from visited_sets as s
+    inner join visited as v on v.journey_id = s.journey_id
+),
+
+set_exposed as (
+    select s.visited_set, c.cycle
+    from set_touchpoints as s
+    inner join cycle_touchpoints as c on c.touchpoint = s.touchpoint
     inner join cycle_sizes as z on z.cycle = c.cycle
-    inner join jm_internal.int_node_visits as v on v.level = 'touchpoint' and v.node = c.touchpoint
-    group by c.cycle, v.journey_id
+    group by s.visited_set, c.cycle
     having count(*) = max(z.touchpoints)
 ),
 
+-- every journey that visited each touchpoint of the cycle (those who could have repeated
+-- it), whether it repeated it, and whether it reached a goal after the cycle's first
+-- touchpoint
 outcomes as (
     select
         e.cycle,
-        e.journey_id,
+        v.journey_id,
         r.journey_id is not null as repeated,
         v.goal_after
-    from exposed as e
+    from set_exposed as e
     inner join frequent as f on f.cycle = e.cycle
-    left join repeating as r on r.cycle = e.cycle and r.journey_id = e.journey_id
-    inner join jm_internal.int_node_visits as v
-        on v.journey_id = e.journey_id and v.level = 'touchpoint' and v.node = f.first_touchpoint
+    inner join visited_sets as s on s.visited_set = e.visited_set
+    inner join visited as v on v.journey_id = s.journey_id and v.touchpoint = f.first_touchpoint
+    left join repeating as r on r.cycle = e.cycle and r.journey_id = v.journey_id
 ),
 
 counted as (
