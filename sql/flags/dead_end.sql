@@ -16,34 +16,37 @@ touchpoints as (
     select touchpoint, stage, goal_reachable from map_touchpoints where not is_goal
 ),
 
-visits as (
-    select v.journey_id, v.level, v.node, v.goal_after, sg.segment, sg.segment_value
-    from jm_internal.int_node_visits as v
-    inner join jm_internal.int_journey_segments as sg on sg.journey_id = v.journey_id
+-- each visit of a touchpoint with its journey's visit of the touchpoint's stage, whether each
+-- was followed by a goal
+touchpoint_visits as (
+    select t.journey_id, m.touchpoint, m.stage, t.goal_after, s.goal_after as stage_goal_after
+    from jm_internal.int_node_visits as t
+    inner join touchpoints as m on m.touchpoint = t.node
+    inner join jm_internal.int_node_visits as s
+        on s.journey_id = t.journey_id and s.level = 'stage' and s.node = m.stage
+    where t.level = 'touchpoint'
 ),
 
 at_touchpoint as (
     select
-        t.segment,
-        t.segment_value,
-        m.touchpoint,
-        m.stage,
+        sg.segment,
+        sg.segment_value,
+        v.touchpoint,
+        v.stage,
         count(*) as n,
-        sum(t.goal_after) as k,
-        sum(s.goal_after) as k_stage
-    from visits as t
-    inner join touchpoints as m on t.level = 'touchpoint' and m.touchpoint = t.node
-    inner join visits as s
-        on s.journey_id = t.journey_id and s.level = 'stage' and s.node = m.stage
-        and s.segment = t.segment and s.segment_value = t.segment_value
-    group by t.segment, t.segment_value, m.touchpoint, m.stage
+        sum(v.goal_after) as k,
+        sum(v.stage_goal_after) as k_stage
+    from touchpoint_visits as v
+    inner join jm_internal.int_journey_segments as sg on sg.journey_id = v.journey_id
+    group by sg.segment, sg.segment_value, v.touchpoint, v.stage
 ),
 
 at_stage as (
-    select segment, segment_value, node as stage, count(*) as n, sum(goal_after) as k
-    from visits
-    where level = 'stage'
-    group by segment, segment_value, node
+    select sg.segment, sg.segment_value, v.node as stage, count(*) as n, sum(v.goal_after) as k
+    from jm_internal.int_node_visits as v
+    inner join jm_internal.int_journey_segments as sg on sg.journey_id = v.journey_id
+    where v.level = 'stage'
+    group by sg.segment, sg.segment_value, v.node
 ),
 
 tested as (
