@@ -22,39 +22,69 @@ undesigned as (
     group by journey_id, from_touchpoint, to_touchpoint
 ),
 
--- every journey at a source: visited the touchpoint (or started, for __start__), and whether
--- it reached a goal afterwards
-at_source as (
-    select journey_id, node as from_touchpoint, goal_after
-    from jm_internal.int_node_visits
-    where level = 'touchpoint'
-    union all
-    select journey_id, '__start__', case when reached_goal then 1 else 0 end
-    from jm_internal.int_journeys
-),
-
 moves as (
     select distinct from_touchpoint, to_touchpoint from undesigned
 ),
 
-outcomes as (
+-- every journey at a source of an undesigned move: visited the touchpoint (or started, for
+-- __start__), and whether it reached a goal afterwards
+at_source as (
+    select journey_id, node as from_touchpoint, goal_after
+    from jm_internal.int_node_visits
+    where level = 'touchpoint' and node in (select from_touchpoint from moves)
+    union all
+    select journey_id, '__start__', case when reached_goal then 1 else 0 end
+    from jm_internal.int_journeys
+    where '__start__' in (select from_touchpoint from moves)
+),
+
+-- journeys at each source and their goals, per segment
+sources as (
     select
         sg.segment,
         sg.segment_value,
+        a.from_touchpoint,
+        count(*) as at_source,
+        count(*) filter (where a.goal_after = 1) as source_goal
+    from at_source as a
+    inner join jm_internal.int_journey_segments as sg on sg.journey_id = a.journey_id
+    group by sg.segment, sg.segment_value, a.from_touchpoint
+),
+
+-- journeys at a source taking a move, per segment: their goals after the move, and after
+-- the source (to take them out of the source's goals, leaving the others')
+taken as (
+    select
+        sg.segment,
+        sg.segment_value,
+        u.from_touchpoint,
+        u.to_touchpoint,
+        count(*) as took,
+        count(*) filter (where u.goal_after = 1) as took_goal,
+        count(*) filter (where a.goal_after = 1) as took_source_goal
+    from undesigned as u
+    inner join at_source as a
+        on a.journey_id = u.journey_id and a.from_touchpoint = u.from_touchpoint
+    inner join jm_internal.int_journey_segments as sg on sg.journey_id = u.journey_id
+    group by sg.segment, sg.segment_value, u.from_touchpoint, u.to_touchpoint
+),
+
+outcomes as (
+    select
+        s.segment,
+        s.segment_value,
         m.from_touchpoint,
         m.to_touchpoint,
-        count(*) as at_source,
-        count(u.journey_id) as took,
-        count(u.journey_id) filter (where u.goal_after = 1) as took_goal,
-        count(*) filter (where u.journey_id is null) as others,
-        count(*) filter (where u.journey_id is null and a.goal_after = 1) as others_goal
+        s.at_source,
+        coalesce(t.took, 0) as took,
+        coalesce(t.took_goal, 0) as took_goal,
+        s.at_source - coalesce(t.took, 0) as others,
+        s.source_goal - coalesce(t.took_source_goal, 0) as others_goal
     from moves as m
-    inner join at_source as a on a.from_touchpoint = m.from_touchpoint
-    inner join jm_internal.int_journey_segments as sg on sg.journey_id = a.journey_id
-    left join undesigned as u
-        on u.journey_id = a.journey_id
-        and u.from_touchpoint = m.from_touchpoint and u.to_touchpoint = m.to_touchpoint
-    group by sg.segment, sg.segment_value, m.from_touchpoint, m.to_touchpoint
+    inner join sources as s on s.from_touchpoint = m.from_touchpoint
+    left join taken as t
+        on t.segment = s.segment and t.segment_value = s.segment_value
+        and t.from_touchpoint = m.from_touchpoint and t.to_touchpoint = m.to_touchpoint
 ),
 
 final as (
