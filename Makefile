@@ -39,7 +39,7 @@ test: install ## lint, type-check and run the test suite
 	$(BIN)/ruff check src pipelines tests benchmarks
 	$(BIN)/ruff format --check src pipelines tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist load
 
 lock: ## re-resolve every dependency to the newest allowed by pyproject.toml and rewrite the lock
 	$(PYTHON) -m venv .lock-venv
