@@ -259,8 +259,9 @@ class Periods(_Strict):
         default=0.001,
         gt=0,
         lt=1,
-        description="a day this unlikely under its baseline opens or extends a candidate change; "
-        "each candidate is then tested as a whole, under the run's false discovery rate",
+        description="a day this unlikely under its baseline opens a candidate change (which "
+        "lasts while its days look more like it than like the baseline); each candidate is then "
+        "tested as a whole, under the run's false discovery rate",
     )
     min_days: int = Field(
         default=2,

@@ -4,6 +4,7 @@ date, their segment; a weekly rhythm and a steady series raise nothing."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -11,6 +12,8 @@ import pytest
 
 from journeymine import sql
 from journeymine.config import Mining, Periods
+from journeymine.mapping import load_map
+from journeymine.mine.maptables import write_map_tables
 from journeymine.periods import detect_changes
 from journeymine.warehouse import connect
 
@@ -87,3 +90,61 @@ def test_a_weekly_rhythm_and_a_steady_series_raise_nothing(seed: int) -> None:
                     ("entry_channel", "web"): _daily(rng, 120, steady),
                     ("entry_channel", "social"): _daily(rng, 40, steady)})  # fmt: skip
     assert detect_changes(con, Periods(), Mining()) == []
+
+
+def test_the_days_after_an_incident_are_no_improvement() -> None:
+    """Back to normal is no improvement over a baseline that holds the incident's days."""
+    rng = np.random.default_rng(5)
+    rate = [0.25 if 40 <= i < 47 else 0.60 for i in range(DAYS)]
+    con = _history({("all", "all"): _daily(rng, 200, rate)})
+    changes = detect_changes(con, Periods(), Mining())
+    assert [(c.kind, c.first_day, c.last_day) for c in changes] == [
+        ("regression", START + timedelta(days=40), START + timedelta(days=46))
+    ]
+
+
+MAP = """\
+name: shop
+stages: [{id: browse}, {id: buy}]
+touchpoints:
+  - {id: home, stage: browse, channel: web}
+  - {id: cart, stage: buy, channel: web}
+  - {id: pay, stage: buy, channel: web}
+  - {id: done, stage: buy, channel: web}
+transitions: [{from: home, to: cart}, {from: cart, to: pay}, {from: pay, to: done}]
+entries: [home]
+goals: [done]
+"""
+
+
+def test_a_change_further_on_explains_the_goal_rates_before_it(tmp_path: Path) -> None:
+    """A fix at pay lifts the goal rate after cart (which leads to it) but not cart's own
+    drop-off: one finding, at pay, listing cart's goal rate as its consequence."""
+    rng = np.random.default_rng(6)
+    con = connect(":memory:")
+    sql.run(con, "time/history_schema")
+    for i in range(DAYS):
+        paid = int(rng.binomial(150, 0.85 if i >= 56 else 0.45))  # of 150 reaching pay
+        left = int(rng.binomial(250, 0.4))  # of 250 reaching cart; the others go on to pay
+        cart_goals = int(rng.binomial(250 - left, paid / 150))
+        con.executemany(
+            "insert into touchpoint_history values ('day', ?, 'all', 'all', 'touchpoint', ?, ?, "
+            "?, 0, ?, 0, 0, current_timestamp::timestamp)",
+            [(START + timedelta(days=i), "pay", 150, 150 - paid, paid),
+             (START + timedelta(days=i), "cart", 250, left, cart_goals)],
+        )  # fmt: skip
+    (tmp_path / "map.yaml").write_text(MAP, encoding="utf-8")
+    write_map_tables(con, load_map(tmp_path / "map.yaml"))
+    con.execute(  # the moves journeys made: all designed
+        "create table transitions as select * from (values ('home', 'cart', true, 9, 0), "
+        "('cart', 'pay', true, 9, 0), ('pay', 'done', true, 9, 0)) "
+        "as t(from_touchpoint, to_touchpoint, designed, occurrences, after_goal_journeys)"
+    )
+    (change,) = detect_changes(con, Periods(), Mining())
+    assert (change.kind, change.node, change.first_day) == (
+        "improvement", "pay", START + timedelta(days=56),
+    )  # fmt: skip
+    assert [r.split(" +")[0] for r in change.related] == ["goal rate after cart"]
+    # without the map, cart's goal rate is a finding of its own
+    con.execute("drop table map_transitions")
+    assert {c.node for c in detect_changes(con, Periods(), Mining())} == {"pay", "cart"}

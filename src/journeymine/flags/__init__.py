@@ -178,7 +178,7 @@ def _from_change(c: Change) -> Flag:
         concentrated_rate=conc.rate_a if conc else None,
         concentrated_rest_rate=conc.rate_b if conc else None,
         concentrated_p_value=conc.p_value if conc else None,
-        related=None,
+        related="; ".join(c.related) or None,
         evidence=evidence.change(c),
         first_date=c.first_day,
         last_date=c.last_day,

@@ -134,6 +134,8 @@ def change(c: Change) -> str:
             f". Mostly {c.concentrated_segment}={c.concentrated_value}: {pct(s.rate_a)} vs "
             f"{pct(s.rate_b)} for the rest over those days"
         )
+    if c.related:
+        text += f". With it, as its consequences before it in the map: {'; '.join(c.related)}"
     return text
 
 
