@@ -73,7 +73,7 @@ docs: install ## regenerate docs/data-dictionary.md from the warehouse's comment
 	$(BIN)/python -m journeymine.docs
 
 sample: install ## regenerate data/sample (deterministic: same seed, same files)
-	$(BIN)/journeymine generate --events 6000 --out data/sample
+	$(BIN)/journeymine generate --events 16000 --out data/sample
 
 clean: ## remove the virtualenv, the warehouse and Prefect's local state
 	rm -rf $(VENV) data/warehouse .prefect out reports

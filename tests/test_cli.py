@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -24,10 +25,64 @@ def test_generate_is_deterministic(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 def test_the_committed_sample_is_what_make_sample_generates(tmp_path: Path) -> None:
-    repo_sample = Path(__file__).resolve().parents[1] / "data" / "sample"
-    assert main(["generate", "--events", "6000", "--out", str(tmp_path)]) == 0
+    repo = Path(__file__).resolve().parents[1]
+    repo_sample = repo / "data" / "sample"
+    make_sample = re.search(
+        r"journeymine generate --events (\d+) --out data/sample", (repo / "Makefile").read_text()
+    )
+    assert make_sample is not None
+    assert main(["generate", "--events", make_sample[1], "--out", str(tmp_path)]) == 0
     for rel in ("web/clickstream.csv", "social/interactions.jsonl", "chat/messages.jsonl"):
         assert (tmp_path / rel).read_bytes() == (repo_sample / rel).read_bytes(), rel
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "says"),
+    [
+        ("--incident", "checkout:device=mobile:2026-10-06..2026-10-12",
+         "use one of device_type, utm_source, entry_channel, variant"),
+        ("--incident", "checkout:device_type=phone:2026-10-06..2026-10-12",
+         "device_type is one of desktop, mobile, tablet"),
+        ("--incident", "checkout:device_type=mobile:2026-10-12..2026-10-06", "comes before"),
+        ("--incident", "checkout:mobile", "expected TOUCHPOINT:KEY=VALUE:FIRST..LAST[:SHARE]"),
+        ("--fix", "referral:2026-10-19", "referral is a goal"),
+        ("--fix", "payment:2027-01-05", "outside the simulated days 2026-09-01..2026-10-30"),
+        ("--fix", "payment:19/10/2026", "is not a date such as"),
+        ("--arms", "cart:1.5", "a share of journeys, in (0, 1]"),
+        ("--seasonality", "homepage", "unknown touchpoint 'homepage'"),
+    ],
+)  # fmt: skip
+def test_a_dated_story_option_says_what_it_allows(
+    option: str, value: str, says: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["generate", "--out", str(tmp_path), option, value])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {option}: {value}: " in err and says in err, err
+
+
+def test_dated_story_options_replace_the_samples(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    incident = "cart:utm_source=tiktok:2026-09-20..2026-09-22:0.9"
+    assert (
+        main(["generate", "--events", "800", "--out", str(tmp_path), "--incident", incident]) == 0
+    )
+    assert "dated story: incident at cart for utm_source=tiktok" in capsys.readouterr().out
+    truth = json.loads((tmp_path / "ground_truth.json").read_text())
+    (story,) = truth["dated_stories"]
+    assert story["segment"] == {"key": "attribute:utm_source", "value": "tiktok"}
+    assert (story["first_date"], story["last_date"], story["effect"]) == (
+        "2026-09-20", "2026-09-22", {"share_leaving": 0.9},
+    )  # fmt: skip
+    assert main(["generate", "--events", "800", "--out", str(tmp_path), "--no-dated-stories"]) == 0
+    assert json.loads((tmp_path / "ground_truth.json").read_text())["dated_stories"] == []
+    code = main(
+        ["generate", "--out", str(tmp_path), "--no-dated-stories", "--fix", "cart:2026-10-01"]
+    )
+    assert code == 2
+    assert "--no-dated-stories plants none" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", [[], ["run"], ["generate"]])

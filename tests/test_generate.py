@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from journeymine.generate import NOT_FINDINGS, STORY_TRUTH, GeneratedSample, generate
+from journeymine.generate import NOT_FINDINGS, STORY_TRUTH, GeneratedSample, generate, simulate
 from journeymine.mapping import JourneyMap, load_map
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,9 +38,16 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> GeneratedSample:
     return generate(tmp_path_factory.mktemp("clean"), 6000, seed=7, stories=False)
 
 
-def _journeys(sample: GeneratedSample) -> pd.DataFrame:
+@pytest.fixture(scope="module")
+def many() -> pd.DataFrame:
+    """The simulated events of 100,000 (no files): for effects too small to see at 20,000."""
+    return simulate(100_000, seed=7)
+
+
+def _journeys(sample: GeneratedSample | pd.DataFrame) -> pd.DataFrame:
     """One row per journey: its touchpoint sequence, device type and entry channel."""
-    t = sample.truth.sort_values(["journey", "step"])
+    truth = sample.truth if isinstance(sample, GeneratedSample) else sample
+    t = truth.sort_values(["journey", "step"])
     return t.groupby("journey").agg(
         seq=("touchpoint", lambda s: [str(x) for x in s]),
         device=("device_type", "first"),
@@ -171,9 +178,12 @@ def test_web_timestamps_are_coarse_and_the_file_keeps_the_true_order(
 
 @pytest.mark.parametrize("touchpoint", ["blog", "product_list"])
 def test_busy_browsing_pages_convert_a_little_below_their_stage_and_most_go_on(
-    stories: GeneratedSample, designed: JourneyMap, touchpoint: str
+    many: pd.DataFrame, designed: JourneyMap, touchpoint: str
 ) -> None:
-    j = _journeys(stories)
+    """About 0.8 (blog) and 0.9 (product list) of their stage's goal rate: at 20,000 events the
+    product list's ratio varies by about 0.1 from seed to seed (above 1 on three seeds of
+    eight), at 100,000 by about 0.05."""
+    j = _journeys(many)
     stage = designed.touchpoints[touchpoint].stage
     in_stage = {t for t, tp in designed.touchpoints.items() if tp.stage == stage}
 

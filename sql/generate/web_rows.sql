@@ -3,7 +3,7 @@
 -- are coarse (occurred_at, to the whole minute) so consecutive events often share one; the
 -- rows are in the true order (exact_at), which is the only way left to tell them apart.
 -- Inputs: gen_events (one row per generated event; bad_kind set on the few that also get a
--- planted broken copy), $base_url.
+-- planted broken copy; variant only with arms), $base_url.
 with
 web as (
     select * from gen_events where channel = 'web'
@@ -34,7 +34,8 @@ good as (
         email as user_email,
         session_id as domain_sessionid,
         user_agent as useragent,
-        device_type,
+        -- device_type, then an A/B test's arm (variant: control or test) if arms were planted
+        columns('^(device_type|variant)$'),
         ip as user_ipaddress,
         case when click_id is not null then platform end as utm_source,
         case when click_id is not null then 'paid_social' end as utm_medium,

@@ -9,8 +9,14 @@ import os
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from journeymine.errors import JourneymineError, WarehouseError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from journeymine.generate import DatedStories
 
 # Exit codes, the same for every command; `journeymine run --help` lists them.
 EXIT_OK, EXIT_FAILED_FILES, EXIT_ERROR, EXIT_LOCKED = 0, 1, 2, 3
@@ -121,9 +127,47 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _dated_stories(args: argparse.Namespace) -> DatedStories:
+    """The dated stories the options ask for: the sample's unless any is given."""
+    from journeymine.generate import SAMPLE_DATED, DatedStories, Seasonality
+
+    given = args.incident or args.fix or args.seasonality or args.arms
+    if args.no_dated_stories:
+        if given:
+            raise JourneymineError(
+                "generate: --no-dated-stories plants none, so it goes with no --incident, "
+                "--fix, --seasonality or --arms"
+            )
+        return DatedStories()
+    if not given:
+        return SAMPLE_DATED
+    return DatedStories(
+        incidents=tuple(args.incident or ()),
+        fixes=tuple(args.fix or ()),
+        seasonality=Seasonality(touchpoint=args.seasonality) if args.seasonality else None,
+        arms=args.arms,
+    )
+
+
+def _story_option(parser: str) -> Callable[[str], object]:
+    """An argparse type from one of the generator's parsers (imported only when used): its
+    error names what was found and what is allowed."""
+
+    def convert(text: str) -> object:
+        from journeymine import generate
+
+        try:
+            return getattr(generate, parser)(text)
+        except JourneymineError as exc:
+            raise argparse.ArgumentTypeError(f"{text}: {exc}") from None
+
+    return convert
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     from journeymine.generate import generate
 
+    dated = _dated_stories(args)
     sample = generate(
         args.out,
         args.events,
@@ -132,6 +176,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         broken_rate=args.broken_rate,
         web_format=args.web_format,
         gzip_output=args.gzip,
+        dated=dated,
     )
     print(
         f"wrote {sum(sample.records.values())} records ({sample.touchpoint_events} touchpoint "
@@ -139,6 +184,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     )
     for channel, path in sample.files.items():
         print(f"  {channel:<7}{sample.records[channel]:>10}  {path}")
+    for line in dated.describe():
+        print(f"  dated story: {line}")
     print(f"  ground truth: {sample.out_dir / 'ground_truth.json'}")
     return EXIT_OK
 
@@ -246,6 +293,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--web-format", choices=["csv", "parquet"], default="csv")
     gen.add_argument("--gzip", action="store_true", help="gzip the CSV and JSON lines files")
+    dated = gen.add_argument_group(
+        "dated stories",
+        "What changes over time, for regressions, improvements and compare to find (dates in "
+        "the 60 days from 2026-09-01 over which customers arrive; the moves out of the "
+        "touchpoint change on the date of the event there). Without any of these options the "
+        "sample's own: an incident at checkout for device_type=mobile 2026-10-06..2026-10-12, "
+        "a fix at payment from 2026-10-19 and a weekly rhythm; given any, exactly those.",
+    )
+    dated.add_argument(
+        "--incident",
+        action="append",
+        metavar="TOUCHPOINT:KEY=VALUE:FIRST..LAST[:SHARE]",
+        type=_story_option("parse_incident"),
+        help="a share (default 0.7) of the segment's moves out of TOUCHPOINT turn into "
+        "leaving over the dates; KEY is device_type, utm_source, entry_channel or variant "
+        "(repeatable)",
+    )
+    dated.add_argument(
+        "--fix",
+        action="append",
+        metavar="TOUCHPOINT:DATE[:SHARE]",
+        type=_story_option("parse_fix"),
+        help="from DATE a share (default 0.7) of the journeys leaving or straying at "
+        "TOUCHPOINT go on as designed (repeatable)",
+    )
+    dated.add_argument(
+        "--seasonality",
+        nargs="?",
+        const="product_page",
+        metavar="TOUCHPOINT",
+        type=_story_option("parse_seasonality"),
+        help="a weekly rhythm: fewer journeys start at weekends, and fewer go on from "
+        "TOUCHPOINT (default %(const)s) then",
+    )
+    dated.add_argument(
+        "--arms",
+        metavar="TOUCHPOINT[:LIFT]",
+        type=_story_option("parse_arms"),
+        help="split customers into variant=control|test (the web export's variant column); "
+        "in test a share LIFT (default 0.5) of those leaving or straying at TOUCHPOINT go on",
+    )
+    dated.add_argument("--no-dated-stories", action="store_true", help="nothing changes over time")
     gen.set_defaults(func=_cmd_generate)
 
     from journeymine.sqlshell import add_sql_command

@@ -28,7 +28,7 @@ import json
 import shutil
 import tempfile
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -75,6 +75,7 @@ TOUCHPOINTS: dict[str, _Touchpoint] = {
     "referral": _Touchpoint("web", "referral_sent", "/refer"),
 }
 
+GOALS = ("order_confirmed", "referral")  # as the designed map has them
 ENTRY = {"social_ad": 0.38, "social_post": 0.08, "blog": 0.20, "home": 0.34}
 
 # Healthy behaviour: every move follows the designed map; the rest of each row is "leave".
@@ -299,6 +300,342 @@ _TZ_OFFSETS_MIN = (0, 60, 120, -300, -240, 330)
 MAX_STEPS = 40
 EVENTS_PER_JOURNEY = 4.15  # measured on the chain with stories, to hit --events
 
+DAYS = 60  # the days over which customers first arrive (returning ones come back later)
+
+
+# Dated stories: what changes over time, for the time machinery (history per day and ISO
+# week, regressions and improvements, compare) to find. Each acts on the moves out of one
+# touchpoint (every state shown as it), decided on the date of the event at that touchpoint
+# (UTC), and ground_truth.json records it under "dated_stories" with its dates and its
+# effect as measured on the simulated journeys.
+ARMS = ("control", "test")  # an A/B test's arms, written to the web export's variant column
+SEGMENT_KEYS: dict[str, tuple[str, ...]] = {
+    "device_type": tuple(DEVICES),
+    "utm_source": _PLATFORMS,
+    "entry_channel": ENTRY_CHANNELS,
+    "variant": ARMS,
+}
+
+
+@dataclass(frozen=True)
+class Incident:
+    """Something breaks at ``touchpoint`` for one segment, from ``first_day`` to ``last_day``
+    (inclusive): a share ``effect`` of those journeys' moves out of it turn into leaving."""
+
+    touchpoint: str
+    segment: tuple[str, str]  # (key, value) as the exports write it: ("device_type", "mobile")
+    first_day: date
+    last_day: date
+    effect: float = 0.7
+
+    def __post_init__(self) -> None:
+        _check_touchpoint(self.touchpoint)
+        _check_share("effect", self.effect)
+        key, value = self.segment
+        if key not in SEGMENT_KEYS:
+            raise JourneymineError(
+                f"segment key {key!r} is not one the generator writes; use one of "
+                f"{', '.join(SEGMENT_KEYS)}"
+            )
+        if value not in SEGMENT_KEYS[key]:
+            raise JourneymineError(
+                f"{key}={value} is not generated; {key} is one of {', '.join(SEGMENT_KEYS[key])}"
+            )
+        if self.last_day < self.first_day:
+            raise JourneymineError(
+                f"the last date {self.last_day} comes before the first {self.first_day}"
+            )
+
+
+@dataclass(frozen=True)
+class Fix:
+    """From ``day`` on, a share ``effect`` of the journeys that would leave ``touchpoint`` or
+    stray from the map there go on as designed instead, for everyone."""
+
+    touchpoint: str
+    day: date
+    effect: float = 0.7
+
+    def __post_init__(self) -> None:
+        _check_touchpoint(self.touchpoint)
+        _check_share("effect", self.effect)
+
+
+@dataclass(frozen=True)
+class Seasonality:
+    """A weekly rhythm, which is no change: a share ``weekend_traffic`` of the journeys that
+    would start on a Saturday or Sunday start on the Monday or Tuesday after instead, and on
+    weekends a share ``weekend_effect`` of the moves out of ``touchpoint`` turn into leaving."""
+
+    touchpoint: str = "product_page"
+    weekend_traffic: float = 0.4
+    weekend_effect: float = 0.6
+
+    def __post_init__(self) -> None:
+        _check_touchpoint(self.touchpoint)
+        _check_share("weekend_effect", self.weekend_effect)
+        if not 0 <= self.weekend_traffic < 1:
+            raise JourneymineError(f"weekend_traffic must be in [0, 1), got {self.weekend_traffic}")
+
+
+@dataclass(frozen=True)
+class Arms:
+    """An A/B test: customers split at random into the two ``ARMS`` (the web export's
+    ``variant`` column); in the test arm a share ``lift`` of the journeys that would leave
+    ``touchpoint`` or stray from the map there go on as designed instead."""
+
+    touchpoint: str
+    lift: float = 0.5
+
+    def __post_init__(self) -> None:
+        _check_touchpoint(self.touchpoint)
+        _check_share("lift", self.lift)
+
+
+@dataclass(frozen=True)
+class DatedStories:
+    """Every dated story of one generated log; ``DatedStories()`` is a log without change."""
+
+    incidents: tuple[Incident, ...] = ()
+    fixes: tuple[Fix, ...] = ()
+    seasonality: Seasonality | None = None
+    arms: Arms | None = None
+
+    def __post_init__(self) -> None:
+        if self.arms is None and any(i.segment[0] == "variant" for i in self.incidents):
+            raise JourneymineError("an incident in a variant needs arms (--arms)")
+
+    def describe(self) -> list[str]:
+        """One line per story, as the command line prints them."""
+        lines = [
+            f"incident at {i.touchpoint} for {i.segment[0]}={i.segment[1]}, "
+            f"{i.first_day}..{i.last_day} ({i.effect:.0%} of its moves turn into leaving)"
+            for i in self.incidents
+        ]
+        lines += [
+            f"fix at {f.touchpoint} from {f.day} ({f.effect:.0%} of those leaving or straying "
+            "go on as designed)"
+            for f in self.fixes
+        ]
+        if self.seasonality is not None:
+            s = self.seasonality
+            lines.append(
+                f"weekly rhythm: {s.weekend_traffic:.0%} of weekend starts moved to Monday or "
+                f"Tuesday, {s.weekend_effect:.0%} of weekend moves out of {s.touchpoint} turn "
+                "into leaving"
+            )
+        if self.arms is not None:
+            lines.append(
+                f"arms variant=control|test: in test, {self.arms.lift:.0%} of those leaving or "
+                f"straying at {self.arms.touchpoint} go on as designed"
+            )
+        return lines
+
+    def check_dates(self, days: int) -> None:
+        """Every date falls on one of the ``days`` over which customers arrive."""
+        for i in self.incidents:
+            _check_window(f"incident at {i.touchpoint}", i.first_day, i.last_day, days)
+        for f in self.fixes:
+            _check_window(f"fix at {f.touchpoint}", f.day, f.day, days)
+
+
+# The command line's spelling of the dated stories (journeymine generate --incident ...).
+INCIDENT_FORMAT = "TOUCHPOINT:KEY=VALUE:FIRST..LAST[:SHARE]"
+FIX_FORMAT = "TOUCHPOINT:DATE[:SHARE]"
+ARMS_FORMAT = "TOUCHPOINT[:LIFT]"
+
+
+def parse_incident(text: str) -> Incident:
+    """``checkout:device_type=mobile:2026-10-06..2026-10-12`` (and an optional ``:0.7``)."""
+    example = "checkout:device_type=mobile:2026-10-06..2026-10-12"
+    parts = text.split(":")
+    if len(parts) not in (3, 4) or "=" not in parts[1] or ".." not in parts[2]:
+        raise JourneymineError(f"expected {INCIDENT_FORMAT} such as {example}")
+    key, _, value = parts[1].partition("=")
+    first, _, last = parts[2].partition("..")
+    incident = Incident(
+        parts[0], (key, value), _date(first), _date(last), *_share(parts[3:], "SHARE")
+    )
+    _check_window("the incident", incident.first_day, incident.last_day, DAYS)
+    return incident
+
+
+def parse_fix(text: str) -> Fix:
+    """``payment:2026-10-19`` (and an optional ``:0.5``)."""
+    parts = text.split(":")
+    if len(parts) not in (2, 3):
+        raise JourneymineError(f"expected {FIX_FORMAT} such as payment:2026-10-19")
+    fix = Fix(parts[0], _date(parts[1]), *_share(parts[2:], "SHARE"))
+    _check_window("the fix", fix.day, fix.day, DAYS)
+    return fix
+
+
+def parse_arms(text: str) -> Arms:
+    """``cart`` (and an optional ``:0.5``)."""
+    parts = text.split(":")
+    if len(parts) not in (1, 2):
+        raise JourneymineError(f"expected {ARMS_FORMAT} such as cart or cart:0.5")
+    return Arms(parts[0], *_share(parts[1:], "LIFT"))
+
+
+def parse_seasonality(text: str) -> str:
+    """The touchpoint of a weekly rhythm: ``product_page``."""
+    return Seasonality(touchpoint=text).touchpoint
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise JourneymineError(f"{text!r} is not a date such as 2026-10-06") from None
+
+
+def _share(parts: list[str], name: str) -> tuple[float, ...]:
+    if not parts:
+        return ()
+    try:
+        return (float(parts[0]),)
+    except ValueError:
+        raise JourneymineError(f"{name} {parts[0]!r} is not a number such as 0.5") from None
+
+
+def _check_window(what: str, since: date, until: date, days: int) -> None:
+    first = START.date()
+    last = first + timedelta(days=days - 1)
+    if since < first or until > last:
+        dates = str(since) if since == until else f"{since}..{until}"
+        raise JourneymineError(f"{what}: {dates} is outside the simulated days {first}..{last}")
+
+
+def _check_touchpoint(touchpoint: str) -> None:
+    if touchpoint not in TOUCHPOINTS:
+        raise JourneymineError(
+            f"unknown touchpoint {touchpoint!r}; the sample brand's are {', '.join(TOUCHPOINTS)}"
+        )
+    if touchpoint in GOALS:
+        raise JourneymineError(
+            f"{touchpoint} is a goal: a dated story changes how journeys go on towards one"
+        )
+    if not CLEAN[touchpoint]:
+        ways = ", ".join(t for t, row in CLEAN.items() if row)
+        raise JourneymineError(
+            f"the map designs no way on from {touchpoint}, so nothing there can change; "
+            f"use one of {ways}"
+        )
+
+
+def _check_share(name: str, share: float) -> None:
+    if not 0 < share <= 1:
+        raise JourneymineError(f"{name} is a share of journeys, in (0, 1]; got {share}")
+
+
+def _truth_segment(key: str, value: str) -> dict[str, str]:
+    """A segment as the pipeline names it (configured attributes are ``attribute:KEY``)."""
+    return {"key": key if key == "entry_channel" else f"attribute:{key}", "value": value}
+
+
+def dated_truth(ev: pd.DataFrame, dated: DatedStories) -> list[Story]:
+    """The dated stories for ground_truth.json, each with its effect measured on the simulated
+    journeys: the goal rate after its touchpoint, for the journeys that first reached it (before
+    their first goal) while it acted and for the others of the same segment."""
+    out: list[Story] = []
+    if dated.seasonality is not None:
+        s = dated.seasonality
+        v = _first_visits(ev, s.touchpoint)
+        weekend = pd.to_datetime(v["day"]).dt.day_of_week >= 5
+        starts = ev.loc[ev["step"] == 1, "exact_at"].dt.day_of_week >= 5
+        out.append({
+            "id": f"seasonality:{s.touchpoint}", "kind": "seasonality",
+            "touchpoint": s.touchpoint, "segment": None, "first_date": None, "last_date": None,
+            "effect": {"weekend_share_leaving": s.weekend_effect,
+                       "weekend_starts_moved": s.weekend_traffic},
+            "measured": _measured(v, weekend, "weekend", "weekdays")
+            | {"weekend_share_of_starts": round(float(starts.mean()), 4)},
+            "expect": "no flag: a weekday is compared with the same weekday of earlier weeks",
+        })  # fmt: skip
+    for i in dated.incidents:
+        v = _first_visits(ev, i.touchpoint)
+        v = v[_segment_of(ev, v, i.segment)]
+        during = (v["day"] >= i.first_day) & (v["day"] <= i.last_day)
+        key, value = i.segment
+        out.append({
+            "id": f"incident:{i.touchpoint}@{key}={value}", "kind": "incident",
+            "touchpoint": i.touchpoint, "segment": _truth_segment(key, value),
+            "first_date": str(i.first_day), "last_date": str(i.last_day),
+            "effect": {"share_leaving": i.effect},
+            "measured": _measured(v, during, "during", "outside"),
+            "expect": "regression with these dates, its segment named",
+        })  # fmt: skip
+    for f in dated.fixes:
+        v = _first_visits(ev, f.touchpoint)
+        after = v["day"] >= f.day
+        out.append({
+            "id": f"fix:{f.touchpoint}", "kind": "fix", "touchpoint": f.touchpoint,
+            "segment": None, "first_date": str(f.day), "last_date": None,
+            "effect": {"share_going_on_instead": f.effect},
+            "measured": _measured(v, after, "after", "before"),
+            "expect": "improvement from this date; compare before/after: better",
+        })  # fmt: skip
+    if dated.arms is not None:
+        a = dated.arms
+        v = _first_visits(ev, a.touchpoint)
+        test = _segment_of(ev, v, ("variant", "test"))
+        out.append({
+            "id": f"arms:{a.touchpoint}", "kind": "arms", "touchpoint": a.touchpoint,
+            "segment": _truth_segment("variant", "test"),
+            "arms": [_truth_segment("variant", arm) for arm in ARMS],
+            "first_date": None, "last_date": None,
+            "effect": {"test_share_going_on_instead": a.lift},
+            "measured": _measured(v, test, "test", "control"),
+            "expect": "compare --a variant=control --b variant=test: this step better",
+        })  # fmt: skip
+    return out
+
+
+def _first_visits(ev: pd.DataFrame, touchpoint: str) -> pd.DataFrame:
+    """One row per journey that reached ``touchpoint`` before its first goal: the day of that
+    first visit and whether a goal came after it."""
+    tp = ev["touchpoint"].astype(str)
+    goal_step = ev["step"].where(tp.isin(GOALS)).groupby(ev["journey"]).transform("min")
+    before_goal = ~(ev["step"] >= goal_step)  # no goal yet (a missing goal compares False)
+    at = ev[(tp == touchpoint).to_numpy() & before_goal.to_numpy()]
+    first = at.groupby("journey", as_index=False)["exact_at"].min()
+    first["day"] = first["exact_at"].dt.date
+    reached = goal_step.groupby(ev["journey"]).first()
+    first["goal_after"] = reached.reindex(first["journey"]).notna().to_numpy()
+    return first
+
+
+def _segment_of(ev: pd.DataFrame, visits: pd.DataFrame, segment: tuple[str, str]) -> pd.Series:
+    """Whether each visit's journey belongs to ``segment`` (as ``Incident.segment``)."""
+    key, value = segment
+    journeys = ev.groupby("journey").first()
+    if key == "utm_source":  # the platform reaches the web export only through a social click
+        values = journeys["platform"].where(journeys["entry_channel"] == "social", "")
+    else:
+        values = journeys[key]
+    return pd.Series((values.reindex(visits["journey"]) == value).to_numpy(), index=visits.index)
+
+
+def _measured(visits: pd.DataFrame, on: pd.Series, yes: str, no: str) -> dict[str, object]:
+    """Goal rate after the touchpoint and journeys, for the visits ``on`` and the others."""
+    out: dict[str, object] = {"metric": "goal_rate"}
+    for name, rows in ((yes, visits[on.to_numpy()]), (no, visits[~on.to_numpy()])):
+        out[f"journeys_{name}"] = len(rows)
+        out[f"goal_rate_{name}"] = round(float(rows["goal_after"].mean()), 4) if len(rows) else None
+    return out
+
+
+# The sample's dated stories (make sample): a week-long incident at checkout on mobile in
+# October, the payment page fixed at the start of a later week, and a weekly rhythm.
+SAMPLE_DATED = DatedStories(
+    incidents=(
+        Incident("checkout", ("device_type", "mobile"), date(2026, 10, 6), date(2026, 10, 12)),
+    ),
+    fixes=(Fix("payment", date(2026, 10, 19)),),
+    seasonality=Seasonality(),
+)
+
 
 @dataclass(frozen=True)
 class GeneratedSample:
@@ -326,11 +663,11 @@ def _segment_groups() -> list[tuple[DeviceType, str]]:
 
 
 def _chain(stories: bool) -> tuple[list[str], list[str], np.ndarray]:
-    """States, the touchpoint each state shows as, and the cumulative transition matrices.
+    """States, the touchpoint each state shows as, and the transition matrices.
 
-    One matrix per (device type, entry channel) group, ``cum[group, state]``; the last column
-    is "leave". Without stories every group has the same, designed-only matrix and no hidden
-    state is ever reached.
+    One matrix per (device type, entry channel) group, ``matrix[group, state]``; the last
+    column is "leave". Without stories every group has the same, designed-only matrix and no
+    hidden state is ever reached.
     """
     states = [*TOUCHPOINTS, *HIDDEN]
     shown = [HIDDEN.get(s, s) for s in states]
@@ -348,70 +685,186 @@ def _chain(stories: bool) -> tuple[list[str], list[str], np.ndarray]:
             matrix[g, i, -1] = 1.0 - matrix[g, i, :-1].sum()
     if (matrix < -1e-9).any():
         raise JourneymineError("a row of the generator's chain sums to more than 1")
-    return states, shown, np.cumsum(matrix, axis=2)
+    return states, shown, matrix
 
 
-def _simulate(rng: np.random.Generator, device: np.ndarray, stories: bool) -> pd.DataFrame:
-    """Touchpoint sequences, one journey per element of ``device`` (its device type index):
-    one row per (journey, step), with the chain's state and the journey's entry channel."""
-    states, shown, cum = _chain(stories)
+@dataclass(frozen=True)
+class _Effect:
+    """What a dated story does to the moves out of ``touchpoint`` while it is active:
+    ``leave`` turns a share of every move into leaving; ``go_on`` sends a share of those who
+    would leave or stray from the map on as designed instead."""
+
+    touchpoint: str
+    how: Literal["leave", "go_on"]
+    share: float
+
+
+def _effects(dated: DatedStories) -> list[_Effect]:
+    """The dated stories' effects, in the order of their bits in a step's mask (``_active``)."""
+    out = []
+    if dated.seasonality is not None:
+        s = dated.seasonality
+        out.append(_Effect(s.touchpoint, "leave", s.weekend_effect))
+    out += [_Effect(i.touchpoint, "leave", i.effect) for i in dated.incidents]
+    out += [_Effect(f.touchpoint, "go_on", f.effect) for f in dated.fixes]
+    if dated.arms is not None:
+        out.append(_Effect(dated.arms.touchpoint, "go_on", dated.arms.lift))
+    return out
+
+
+def _with_effects(
+    matrix: np.ndarray, shown: list[str], effects: list[_Effect], mask: int
+) -> np.ndarray:
+    """The cumulative matrices with the effects whose bit is set in ``mask`` applied."""
+    m = matrix.copy()
+    for bit, e in enumerate(effects):
+        if not (mask >> bit) & 1:
+            continue
+        designed = np.array([s in CLEAN[e.touchpoint] for s in shown])
+        for i in (i for i, s in enumerate(shown) if s == e.touchpoint):
+            p = m[:, i, :-1]  # every group's moves out of this state
+            if e.how == "leave":
+                p *= 1.0 - e.share
+            else:  # the share of the rest (leaving or straying) that goes on as designed
+                d = (p * designed).sum(axis=1, keepdims=True)
+                has_way = d[:, 0] > 0
+                gain = e.share * (1.0 - d) * p / np.where(d > 0, d, 1.0)
+                moved = np.where(designed, p + gain, p * (1.0 - e.share))
+                p[has_way] = moved[has_way]
+            m[:, i, -1] = 1.0 - p.sum(axis=1)
+    return np.cumsum(m, axis=2)
+
+
+def _members(
+    dated: DatedStories, device: np.ndarray, social: np.ndarray, platform: np.ndarray,
+    test_arm: np.ndarray,
+) -> list[np.ndarray]:  # fmt: skip
+    """For each incident, which journeys belong to its segment."""
+    values = {
+        "device_type": np.array(list(DEVICES))[device],
+        # the platform reaches the web export (utm_source) only through a social click
+        "utm_source": np.where(social, platform, ""),
+        "entry_channel": np.array(ENTRY_CHANNELS)[social.astype(int)],
+        "variant": np.array(ARMS)[test_arm.astype(int)],
+    }
+    return [values[i.segment[0]] == i.segment[1] for i in dated.incidents]
+
+
+def _active(
+    dated: DatedStories, day: np.ndarray, members: list[np.ndarray], test_arm: np.ndarray
+) -> np.ndarray:
+    """Each step's mask of active effects (bits in ``_effects`` order), from the day of its
+    event (days since START) and its journey's segments (``members``, ``test_arm``)."""
+    mask = np.zeros(len(day), dtype=np.int64)
+    bit = 0
+    origin = START.date()
+    if dated.seasonality is not None:
+        weekend = (origin.weekday() + day) % 7 >= 5
+        mask |= weekend.astype(np.int64) << bit
+        bit += 1
+    for incident, member in zip(dated.incidents, members, strict=True):
+        lo, hi = (incident.first_day - origin).days, (incident.last_day - origin).days
+        mask |= (member & (day >= lo) & (day <= hi)).astype(np.int64) << bit
+        bit += 1
+    for fix in dated.fixes:
+        mask |= (day >= (fix.day - origin).days).astype(np.int64) << bit
+        bit += 1
+    if dated.arms is not None:
+        mask |= test_arm.astype(np.int64) << bit
+    return mask
+
+
+def _walk(
+    rng: np.random.Generator,
+    chain: tuple[list[str], list[str], np.ndarray],
+    dated: DatedStories,
+    device: np.ndarray,
+    start_s: np.ndarray,
+    platform: np.ndarray,
+    test_arm: np.ndarray,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Touchpoint sequences, one journey per element of ``device`` (its device type index),
+    starting at ``start_s`` (seconds after START): one row per (journey, step) with the
+    chain's state and the time of its event; and whether each journey entered from social.
+
+    Each move is drawn on the date of the event it leaves, so a dated story acts from its
+    first date to its last; the time to the next event is drawn once the move is known."""
+    states, shown, matrix = chain
+    effects = _effects(dated)
+    cums: dict[int, np.ndarray] = {}
     end = len(states)
-    n_journeys = len(device)
+    shown_arr = np.array(shown)
     entry_p = np.array([ENTRY.get(s, 0.0) for s in states])
-    state = rng.choice(len(states), size=n_journeys, p=entry_p / entry_p.sum())
-    social_entry = np.array([TOUCHPOINTS[states[s]].channel == "social" for s in state])
-    group = device * len(ENTRY_CHANNELS) + social_entry.astype(int)
-    journey = np.arange(n_journeys)
+    state = rng.choice(len(states), size=len(device), p=entry_p / entry_p.sum())
+    social = np.array([TOUCHPOINTS[states[s]].channel == "social" for s in state], dtype=bool)
+    members = _members(dated, device, social, platform, test_arm)
+    group = device * len(ENTRY_CHANNELS) + social.astype(int)
+    journey = np.arange(len(device))
+    at = start_s.astype(float)
     parts = []
     for step in range(1, MAX_STEPS + 1):
-        parts.append(pd.DataFrame({"journey": journey, "step": step, "st": state}))
+        parts.append(pd.DataFrame({"journey": journey, "step": step, "st": state, "at_s": at}))
+        day = np.floor(np.round(at) / 86400).astype(np.int64)
+        mask = _active(dated, day, [m[journey] for m in members], test_arm[journey])
         draw = rng.random(len(state))
-        state = (draw[:, None] > cum[group, state]).sum(axis=1)
-        alive = state < end
-        journey, state, group = journey[alive], state[alive], group[alive]
+        nxt = np.empty(len(state), dtype=np.int64)
+        for bits in np.unique(mask):
+            if bits not in cums:
+                cums[bits] = _with_effects(matrix, shown, effects, int(bits))
+            rows = mask == bits
+            nxt[rows] = (draw[rows, None] > cums[bits][group[rows], state[rows]]).sum(axis=1)
+        alive = nxt < end
+        before, state = state[alive], nxt[alive]
+        journey, group = journey[alive], group[alive]
+        at = at[alive] + _delays(rng, shown_arr[before], shown_arr[state])
         if len(state) == 0:
             break
-    steps = pd.concat(parts, ignore_index=True).sort_values(["journey", "step"], kind="stable")
-    codes = steps.pop("st").to_numpy()
-    steps["state"] = pd.Categorical.from_codes(codes, states)
-    tp_codes = np.array([list(TOUCHPOINTS).index(t) for t in shown])[codes]
-    steps["touchpoint"] = pd.Categorical.from_codes(tp_codes, list(TOUCHPOINTS))
-    steps["entry_channel"] = np.array(ENTRY_CHANNELS)[
-        social_entry.astype(int)[steps["journey"].to_numpy()]
-    ]
-    return steps.reset_index(drop=True)
+    return pd.concat(parts, ignore_index=True), social
 
 
-def _delays(rng: np.random.Generator, touchpoint: pd.Series) -> np.ndarray:
-    """Seconds from the previous step to this one, by what kind of step this is.
-
-    Rows are in (journey, step) order; the first step's delay is ignored by the caller.
-    """
-    n = len(touchpoint)
+def _delays(rng: np.random.Generator, before: np.ndarray, now: np.ndarray) -> np.ndarray:
+    """Seconds from a step at touchpoint ``before`` to the next at ``now``, by what kind of
+    step this is (element by element)."""
+    n = len(now)
     seconds = rng.lognormal(mean=np.log(50), sigma=0.8, size=n)
-    tp = touchpoint.astype(str).to_numpy()
-    chat = np.isin(tp, ["chat_presales", "chat_support"])
+    chat = np.isin(now, ["chat_presales", "chat_support"])
     seconds[chat] = rng.uniform(120, 900, size=int(chat.sum()))
-    after_chat = np.zeros(n, dtype=bool)
-    after_chat[1:] = chat[:-1]
-    seconds[after_chat] += 300  # the conversation itself takes a few minutes
+    # the conversation itself takes a few minutes
+    seconds[np.isin(before, ["chat_presales", "chat_support"])] += 300
     # a landing page comes at least a minute after its social click, so the web export's
     # whole-minute timestamps never put it before the click
-    after_social = np.zeros(n, dtype=bool)
-    after_social[1:] = np.isin(tp[:-1], ["social_ad", "social_post"])
-    seconds[after_social] += COARSE_GRAIN_S
+    seconds[np.isin(before, ["social_ad", "social_post"])] += COARSE_GRAIN_S
     # the confirmation page follows the payment within seconds
-    confirmed = tp == "order_confirmed"
+    confirmed = now == "order_confirmed"
     seconds[confirmed] = rng.uniform(2, 15, size=int(confirmed.sum()))
-    days = np.isin(tp, ["account_setup", "review"])
+    days = np.isin(now, ["account_setup", "review"])
     seconds[days] = rng.uniform(0.5, 3.0, size=int(days.sum())) * 86400
     return seconds
 
 
-def simulate(events: int, *, seed: int = 7, stories: bool = True, days: int = 60) -> pd.DataFrame:
-    """Simulate about ``events`` touchpoint events; one row per event with its identifiers."""
+def _weekend_shift(rng: np.random.Generator, start_s: np.ndarray, share: float) -> np.ndarray:
+    """Move a ``share`` of the starts on a Saturday (Sunday) to the Monday (Tuesday) after."""
+    weekday = (START.weekday() + np.floor(start_s / 86400).astype(np.int64)) % 7
+    moved = (weekday >= 5) & (rng.random(len(start_s)) < share)
+    return start_s + np.where(moved, 2 * 86400, 0)
+
+
+def simulate(
+    events: int,
+    *,
+    seed: int = 7,
+    stories: bool = True,
+    days: int = DAYS,
+    dated: DatedStories | None = None,
+) -> pd.DataFrame:
+    """Simulate about ``events`` touchpoint events; one row per event with its identifiers.
+
+    ``dated`` plants dated stories (``DatedStories``); without it nothing changes over time.
+    """
     if events < 1:
         raise JourneymineError(f"--events must be at least 1, got {events}")
+    dated = dated or DatedStories()
+    dated.check_dates(days)
     rng = np.random.default_rng(seed)
     n_journeys = max(1, round(events / EVENTS_PER_JOURNEY))
 
@@ -431,32 +884,55 @@ def simulate(events: int, *, seed: int = 7, stories: bool = True, days: int = 60
     j["device_type"] = np.array(list(DEVICES))[device]
     agents = np.array([_AGENTS[d][i] for d in DEVICES for i in (0, 1)])
     j["user_agent"] = agents[device * 2 + agent_of_cookie[j["cookie_no"].to_numpy()]]
-    steps = _simulate(rng, device, stories)
 
     base = rng.uniform(0, days * 86400, size=n_customers)
-    j["start_s"] = base[j["customer"]] + j["k"] * rng.uniform(20, 40, size=n_journeys) * 86400
+    gap = rng.uniform(20, 40, size=n_journeys) * 86400
     j["remembered_login"] = (j["k"] > 0) & (rng.random(n_journeys) < 0.5)
     j["tz_offset_min"] = rng.choice(_TZ_OFFSETS_MIN, size=n_journeys)
     j["platform"] = rng.choice(_PLATFORMS, size=n_journeys)
     j["model"] = rng.choice(MODELS, size=n_journeys)
+    # an A/B test assigns customers, so a returning customer stays in the same arm
+    test_arm = (rng.random(n_customers) < 0.5)[cust_of_journey]
+    j["variant"] = np.array(ARMS)[test_arm.astype(int)] if dated.arms else None
 
-    ev = steps.merge(j, on="journey", how="left")
+    # Journeys are walked in rounds: every customer's first journey, then the second ones,
+    # which start at least 10 days after the first ended (so the ground truth stays one
+    # journey per simulated journey whatever the inactivity gap), and so on; each journey's
+    # start is known before its moves are drawn, as its dated stories need.
+    chain = _chain(stories)
+    k = j["k"].to_numpy()
+    start = base[cust_of_journey] + k * gap
+    last_at = np.zeros(n_journeys)
+    social = np.zeros(n_journeys, dtype=bool)
+    platform = j["platform"].to_numpy()
+    parts = []
+    for r in range(int(k.max()) + 1):
+        rows = np.flatnonzero(k == r)
+        if r > 0:
+            start[rows] = np.maximum(start[rows], last_at[rows - 1] + 10 * 86400)
+        if dated.seasonality is not None:
+            start[rows] = _weekend_shift(rng, start[rows], dated.seasonality.weekend_traffic)
+        walked, social[rows] = _walk(
+            rng, chain, dated, device[rows], start[rows], platform[rows], test_arm[rows]
+        )
+        walked["journey"] = rows[walked["journey"].to_numpy()]
+        last_at[rows] = walked.groupby("journey")["at_s"].max().reindex(rows).to_numpy()
+        parts.append(walked)
+
+    steps = pd.concat(parts, ignore_index=True).sort_values(["journey", "step"], kind="stable")
+    states, shown, _ = chain
+    codes = steps.pop("st").to_numpy()
+    steps["state"] = pd.Categorical.from_codes(codes, states)
+    tp_codes = np.array([list(TOUCHPOINTS).index(t) for t in shown])[codes]
+    steps["touchpoint"] = pd.Categorical.from_codes(tp_codes, list(TOUCHPOINTS))
+    steps["entry_channel"] = np.array(ENTRY_CHANNELS)[
+        social.astype(int)[steps["journey"].to_numpy()]
+    ]
+    ev = steps.reset_index(drop=True).merge(j, on="journey", how="left")
     # event ids are opaque, as a collector's UUIDs are: their order is not the time order
     ev["uid"] = rng.permutation(len(ev))
-    delay = _delays(rng, ev["touchpoint"])
-    delay[ev["step"].to_numpy() == 1] = 0.0
-    ev["offset_s"] = pd.Series(delay).groupby(ev["journey"].to_numpy()).cumsum().to_numpy()
-    # a customer's next journey starts at least 10 days after the previous one ended, so the
-    # ground truth stays one journey per simulated journey whatever the inactivity gap
-    duration = ev.groupby("journey")["offset_s"].max().reindex(j["journey"]).to_numpy()
-    start = j["start_s"].to_numpy().copy()
-    for k in range(1, int(j["k"].max()) + 1):
-        rows = np.flatnonzero(j["k"].to_numpy() == k)
-        prev_end = start[rows - 1] + duration[rows - 1]
-        start[rows] = np.maximum(start[rows], prev_end + 10 * 86400)
-    ev["start_s"] = start[ev["journey"].to_numpy()]
     ev["exact_at"] = pd.Timestamp(START).tz_convert(None) + pd.to_timedelta(
-        np.round(ev["start_s"] + ev["offset_s"]), unit="s"
+        np.round(ev.pop("at_s")), unit="s"
     )
     tp = ev["touchpoint"].astype(str)
     spec = {name: TOUCHPOINTS[name] for name in TOUCHPOINTS}
@@ -631,6 +1107,7 @@ def generate(
     gzip_output: bool = False,
     daily_files: bool = False,
     late_share: float = 0.0,
+    dated: DatedStories | None = None,
 ) -> GeneratedSample:
     """Write the three exports for about ``events`` touchpoint events to ``out_dir``.
 
@@ -664,6 +1141,7 @@ def generate(
             gzip_output=gzip_output,
             daily_files=daily_files,
             late_share=late_share,
+            dated=dated,
         )
         _move_into_place(staging, out)
     except Exception as exc:
@@ -711,9 +1189,10 @@ def _generate_into(
     gzip_output: bool,
     daily_files: bool = False,
     late_share: float = 0.0,
+    dated: DatedStories | None = None,
 ) -> GeneratedSample:
     rng = np.random.default_rng(seed + 1)
-    ev = simulate(events, seed=seed, stories=stories)
+    ev = simulate(events, seed=seed, stories=stories, dated=dated)
     chatter = _chatter(rng, ev)
     _plant_broken(rng, ev, broken_rate)
     allev = pd.concat([ev, chatter], ignore_index=True)
@@ -725,7 +1204,7 @@ def _generate_into(
         "phone", "handle", "session_id", "conversation_id", "user_agent", "ip", "campaign",
         "tz_offset_min", "interaction", "intent", "social_text", "chat_opening",
         "chat_followup", "handoff", "csat", "bad_kind",
-    ]  # fmt: skip
+    ] + (["variant"] if dated is not None and dated.arms is not None else [])  # fmt: skip
     # the day each event's record is delivered: the day it happened, or 1-3 days later
     delivered = allev["exact_at"].dt.floor("D")
     late = rng.random(len(allev)) < late_share
@@ -789,6 +1268,7 @@ def _generate_into(
                 "click_id",
                 "device_type",
                 "entry_channel",
+                "variant",
             ]
         ].copy(),
     )
@@ -804,13 +1284,11 @@ def _generate_into(
         "broken_records": broken,
         "stories": STORY_TRUTH if stories else [],
         "not_findings": NOT_FINDINGS if stories else [],
+        "dated_stories": dated_truth(ev, dated or DatedStories()),
         "coarse_timestamps": _coarse_ties(ev),
     }
     (out / "ground_truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
     return sample
-
-
-GOALS = ("order_confirmed", "referral")
 
 
 def _coarse_ties(ev: pd.DataFrame) -> dict[str, object]:
