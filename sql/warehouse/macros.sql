@@ -136,16 +136,21 @@ create or replace temp macro jm_json_is_object(doc) as
 -- scanned as it is.
 
 -- JSON \uXXXX escapes decoded (an escape that is no character, such as half a surrogate
--- pair, is dropped).
+-- pair, is dropped). The text is split at every backslash-u; a part that starts with four hex
+-- digits is such an escape, any other part gets its backslash-u back. Each argument is used
+-- once: a macro's argument is copied into every place it appears, and nested macros that use
+-- one several times grow the statement DuckDB has to plan exponentially.
 create or replace temp macro jm_json_unescape(s) as
-    case
-        when s is null or not contains(s, '\u') then s
-        else array_to_string(list_transform(
-            regexp_split_to_array(s, '\\u[0-9a-fA-F]{4}'),
-            lambda part, i: part || coalesce(try(chr(cast(
-                '0x' || regexp_extract_all(s, '\\u([0-9a-fA-F]{4})', 1)[i] as integer))), '')
-        ), '')
-    end;
+    array_to_string(list_transform(
+        string_split(s, '\u'),
+        lambda part, i: case
+            when i = 1 then part
+            when regexp_matches(part, '^[0-9a-fA-F]{4}')
+                then coalesce(try(chr(cast('0x' || left(part, 4) as integer))), '')
+                    || substr(part, 5)
+            else '\u' || part
+        end
+    ), '');
 
 -- Percent-encoding and JSON escapes decoded, in the orders an export can nest them.
 create or replace temp macro jm_decode(s) as
@@ -181,7 +186,6 @@ create or replace temp macro jm_redact_decoded(s) as
 -- scanned as it is and again once decoded, and kept decoded: no encoding of a value survives.
 create or replace temp macro jm_redact(s) as
     case
-        when s is null then null
         when jm_is_encoded(s) then jm_redact_decoded(jm_decode(jm_redact_decoded(s)))
         else jm_redact_decoded(s)
     end;
