@@ -224,3 +224,18 @@ def test_the_wheel_installs_one_top_level_package(tmp_path: Path) -> None:
     flows, sql_folder = done.stdout.split()
     assert flows == str(target / "journeymine" / "pipelines" / "nightly.py")
     assert sql_folder == str(target / "journeymine" / "_sql")
+
+
+def test_generate_writes_daily_deliveries_with_late_events(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["generate", "--events", "800", "--out", str(tmp_path / "daily"),
+                 "--daily-files", "--late-share", "0.1"]) == 0  # fmt: skip
+    days = sorted(p.name for p in (tmp_path / "daily" / "web").iterdir())
+    assert len(days) > 30 and days[0].startswith("clickstream-2026-")
+    truth = json.loads((tmp_path / "daily" / "ground_truth.json").read_text())
+    assert truth["deliveries"] == len(days) and truth["late_events"] > 0
+    assert f"{len(days)} daily deliveries" in capsys.readouterr().out
+    assert main(["generate", "--events", "800", "--out", str(tmp_path / "x"),
+                 "--late-share", "0.1"]) == 2  # fmt: skip
+    assert "--late-share" in capsys.readouterr().err

@@ -177,6 +177,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
         web_format=args.web_format,
         gzip_output=args.gzip,
         dated=dated,
+        daily_files=args.daily_files,
+        late_share=args.late_share,
     )
     print(
         f"wrote {sum(sample.records.values())} records ({sample.touchpoint_events} touchpoint "
@@ -184,6 +186,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     )
     for channel, path in sample.files.items():
         print(f"  {channel:<7}{sample.records[channel]:>10}  {path}")
+    if args.daily_files:
+        print(f"  {len(sample.deliveries)} daily deliveries (one file per source per day)")
     for line in dated.describe():
         print(f"  dated story: {line}")
     print(f"  ground truth: {sample.out_dir / 'ground_truth.json'}")
@@ -293,6 +297,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     gen.add_argument("--web-format", choices=["csv", "parquet"], default="csv")
     gen.add_argument("--gzip", action="store_true", help="gzip the CSV and JSON lines files")
+    gen.add_argument(
+        "--daily-files",
+        action="store_true",
+        help="one file per source per day (web/clickstream-2026-09-01.csv ...), as nightly "
+        "exports land: deliver them day by day to try incremental nights",
+    )
+    gen.add_argument(
+        "--late-share",
+        type=float,
+        default=0.0,
+        help="with --daily-files, the share of events delivered 1-3 days late (default 0)",
+    )
     dated = gen.add_argument_group(
         "dated stories",
         "What changes over time, for regressions, improvements and compare to find (dates in "

@@ -1125,7 +1125,8 @@ def generate(
         raise JourneymineError(f"events must be at least 1, got {events}")
     if not 0 <= late_share < 1 or (late_share and not daily_files):
         raise JourneymineError(
-            f"late_share must be in [0, 1) and needs daily_files, got {late_share}"
+            "late_share (--late-share) must be in [0, 1) and needs daily_files "
+            f"(--daily-files), got {late_share}"
         )
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
