@@ -50,12 +50,20 @@ phoned as (
     left join phone_ids as p on p.phone_text = n.phone_text
 ),
 
+-- a timestamp's zone is found once per record, then read by each of the parser's tests
+zoned as (
+    select
+        *,
+        case when $timestamp_format = 'iso8601' then jm_ts_zone(occurred_at_text) end as ts_zone
+    from phoned
+),
+
 parsed as (
     select
         *,
-        jm_parse_ts(occurred_at_text, $timestamp_format, $timezone) as occurred_at,
+        jm_parse_ts(occurred_at_text, ts_zone, $timestamp_format, $timezone) as occurred_at,
         jm_url_path(url) as url_path
-    from phoned
+    from zoned
 ),
 
 -- identifiers as keyed hashes; a web session or chat conversation only links within its source
@@ -154,7 +162,7 @@ final as (
                 'bad_timestamp: ' || $timestamp_column || ' = '''
                 || left(jm_redact(occurred_at_text), 40) || ''' is not a timestamp in format '
                 || $timestamp_format || ' between 1990 and 2100'
-                || coalesce(': ' || jm_ts_problem(occurred_at_text, $timestamp_format, $timezone), '')
+                || coalesce(': ' || jm_ts_problem(occurred_at_text, ts_zone, $timestamp_format, $timezone), '')
                 || ' (allowed: ' || $timestamp_help || ')'
             when 'missing_event_name' then
                 'missing_event_name: no value in ' || $event_name_column || ' (event_name)'

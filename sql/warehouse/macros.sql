@@ -62,39 +62,40 @@ create or replace temp macro jm_parse_iso(t, z, tz) as
             )
     end;
 
--- Parse a timestamp to UTC. fmt: 'iso8601' (Z, offsets, IANA zone names and the
--- abbreviations above honoured; naive times read in tz), 'epoch_s', 'epoch_ms', or a strptime
--- pattern (read in tz). Null when it cannot be parsed, when its offset is impossible, its
--- zone unknown, or a naive time falls in a daylight-saving gap.
-create or replace temp macro jm_parse_ts(s, fmt, tz) as
+-- Parse a timestamp to UTC. t: the text, trimmed; z: its zone, jm_ts_zone(t) (computed once by
+-- the caller: an argument used several times is copied into each place). fmt: 'iso8601' (Z,
+-- offsets, IANA zone names and the abbreviations above honoured; naive times read in tz),
+-- 'epoch_s', 'epoch_ms', or a strptime pattern (read in tz). Null when it cannot be parsed,
+-- when its offset is impossible, its zone unknown, or a naive time falls in a daylight-saving
+-- gap.
+create or replace temp macro jm_parse_ts(t, z, fmt, tz) as
     case
-        when s is null then null
-        when fmt = 'epoch_ms' then try(make_timestamp(try_cast(s as bigint) * 1000))
-        when fmt = 'epoch_s' then try(make_timestamp(try_cast(s as bigint) * 1000000))
-        when fmt = 'iso8601' then jm_parse_iso(trim(s), jm_ts_zone(trim(s)), tz)
-        else cast(timezone(tz, try_strptime(trim(s), fmt)) as timestamp)
+        when t is null then null
+        when fmt = 'epoch_ms' then try(make_timestamp(try_cast(t as bigint) * 1000))
+        when fmt = 'epoch_s' then try(make_timestamp(try_cast(t as bigint) * 1000000))
+        when fmt = 'iso8601' then jm_parse_iso(t, z, tz)
+        else cast(timezone(tz, try_strptime(t, fmt)) as timestamp)
     end;
 
--- Why an ISO 8601 timestamp text that did not parse was refused, in words; null otherwise.
-create or replace temp macro jm_ts_problem(s, fmt, tz) as
+-- Why an ISO 8601 timestamp text t (trimmed, with its zone z = jm_ts_zone(t)) that did not
+-- parse was refused, in words; null otherwise.
+create or replace temp macro jm_ts_problem(t, z, fmt, tz) as
     case
-        when fmt <> 'iso8601' or s is null then null
-        when regexp_matches(jm_ts_zone(trim(s)), '^[+-]')
-            and not jm_ts_offset_valid(jm_ts_zone(trim(s)))
-            then 'the offset ' || jm_ts_zone(trim(s)) || ' is impossible (offsets run from '
-                || '-12:00 to +14:00)'
-        when jm_ts_zone(trim(s)) = '' and try_cast(trim(s) as timestamp) is not null
+        when fmt <> 'iso8601' or t is null then null
+        when regexp_matches(z, '^[+-]') and not jm_ts_offset_valid(z)
+            then 'the offset ' || z || ' is impossible (offsets run from -12:00 to +14:00)'
+        when z = '' and try_cast(t as timestamp) is not null
             then 'that time does not exist in ' || tz || ' (the clocks skip it for daylight '
                 || 'saving)'
-        when regexp_matches(jm_ts_zone(trim(s)), '^[A-Za-z]+$')
-            and upper(jm_ts_zone(trim(s))) <> 'Z'
-            and jm_tz_abbreviation_offset(jm_ts_zone(trim(s))) is null
-            then 'the zone ' || jm_ts_zone(trim(s)) || ' is not one journeymine reads '
+        when regexp_matches(z, '^[A-Za-z]+$')
+            and upper(z) <> 'Z'
+            and jm_tz_abbreviation_offset(z) is null
+            then 'the zone ' || z || ' is not one journeymine reads '
                 || '(allowed: Z, offsets, IANA names such as Europe/Paris, and UTC GMT WET WEST '
                 || 'BST CET CEST EET EEST EST EDT CST CDT MST MDT PST PDT AKST AKDT HST JST AEST '
                 || 'AEDT)'
-        when regexp_matches(jm_ts_zone(trim(s)), '/')
-            then 'the zone ' || jm_ts_zone(trim(s)) || ' is not a known IANA time zone'
+        when regexp_matches(z, '/')
+            then 'the zone ' || z || ' is not a known IANA time zone'
     end;
 
 -- A record in one canonical form: a JSON document as its leaves (path=value, in path order),
