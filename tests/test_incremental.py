@@ -16,7 +16,7 @@ from journeymine.generate import generate
 from journeymine.identity import stitch
 from journeymine.mapping import load_map
 from journeymine.warehouse import connect
-from tests.conftest import deliver, ingest_all, write_config
+from tests.conftest import SAMPLE_CONFIG, deliver, ingest_all, write_config
 
 # columns that say when a row was written, not what it says
 _RUN_TIME = {"computed_at", "flagged_at", "quarantined_at", "started_at", "finished_at"}
@@ -161,3 +161,21 @@ def test_a_night_replays_only_variants_new_on_this_map(tmp_path: Path) -> None:
         con.execute("delete from jm_internal.variant_replay")
         analyse(con, config, journey_map, incremental=True)
         assert _tables(con)["variants"] == first
+
+
+def test_the_replay_fingerprint_covers_what_a_replay_depends_on() -> None:
+    """A goal ends a variant's replay sequence, so a map with other goals replays afresh."""
+    from dataclasses import replace
+
+    from journeymine.mine.conformance import _map_fingerprint
+
+    journey_map = load_map(SAMPLE_CONFIG.parent / "journey_map.yaml")
+    assert _map_fingerprint(journey_map) == _map_fingerprint(
+        load_map(SAMPLE_CONFIG.parent / "journey_map.yaml")
+    )
+    touchpoints = dict(journey_map.touchpoints)
+    goal = journey_map.goals[0]
+    touchpoints[goal] = replace(touchpoints[goal], is_goal=False)
+    other = replace(journey_map, touchpoints=touchpoints)
+    assert other.goals != journey_map.goals
+    assert _map_fingerprint(other) != _map_fingerprint(journey_map)

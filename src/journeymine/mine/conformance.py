@@ -83,13 +83,15 @@ def replay_variants(con: duckdb.DuckDBPyConnection, journey_map: JourneyMap) -> 
 
 def _map_fingerprint(journey_map: JourneyMap) -> str:
     """What a replay depends on besides the variant: the designed net's moves, entries and
-    touchpoints, and the pm4py that replays."""
+    touchpoints, the goals that end its replay sequence, and the pm4py that replays."""
     from importlib.metadata import version
 
     parts = (
         sorted(journey_map.transitions),
         sorted(journey_map.entries),
         sorted(journey_map.touchpoints),
+        # the goals cut each variant's replay sequence (replay stops at the first goal)
+        sorted(journey_map.goals),
         version("pm4py"),
     )
     return hashlib.sha256(repr(parts).encode()).hexdigest()
