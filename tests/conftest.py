@@ -59,6 +59,11 @@ def deliver(days: Sequence[dict[str, Path]], data_dir: Path) -> None:
                 out.writelines(lines[1:] if n and first.suffix == ".csv" else lines)
 
 
+def customer_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The stitched customers that have events."""
+    return {c for (c,) in con.execute("select distinct customer_id from events").fetchall() if c}
+
+
 def ingest_all(con: duckdb.DuckDBPyConnection, config: Config) -> list[SourceReport]:
     return [ingest_source(con, config, s, TEST_KEY) for s in config.sources]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -12,7 +13,7 @@ from journeymine.generate import GeneratedSample, generate
 from journeymine.identity import stitch
 from journeymine.ingest import SourceReport, ingest_source
 from journeymine.warehouse import connect
-from tests.conftest import TEST_KEY, deliver, ingest_all, write_config
+from tests.conftest import TEST_KEY, customer_ids, deliver, ingest_all, write_config
 
 HEADER = (
     "event_id,collector_tstamp,event_name,page_url,page_referrer,domain_userid,user_id,"
@@ -183,8 +184,16 @@ def test_stitching_held_to_the_generators_truth_is_pure(
     assert biggest.sum() / len(events) > 0.8
 
 
-def _customer_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {c for (c,) in con.execute("select distinct customer_id from events").fetchall() if c}
+def _identity_tables(con: duckdb.DuckDBPyConnection) -> tuple[list[Any], ...]:
+    """Each node's customer and label, each event's customer, and the customers table."""
+    return tuple(
+        sorted(con.execute(query).fetchall())
+        for query in (
+            "select node, customer_id, label from jm_internal.customer_map",
+            "select source, event_id, customer_id from events",
+            "select * from customers",
+        )
+    )
 
 
 def test_incremental_stitching_equals_a_full_stitch(tmp_path: Path) -> None:
@@ -202,31 +211,15 @@ def test_incremental_stitching_equals_a_full_stitch(tmp_path: Path) -> None:
     with connect(config.warehouse_path) as con:
         for batch in batches:
             deliver(batch, data)
-            before = _customer_ids(con)
+            before = customer_ids(con)
             ingest_all(con, config)
             report = stitch(con)
-            after = _customer_ids(con)
+            after = customer_ids(con)
             merged += len(before - after)  # customers seen before that a link joined to another
-        incremental = (
-            sorted(
-                con.execute(
-                    "select node, customer_id, label from jm_internal.customer_map"
-                ).fetchall()
-            ),
-            sorted(con.execute("select source, event_id, customer_id from events").fetchall()),
-            sorted(con.execute("select * from customers").fetchall()),
-        )
+        incremental = _identity_tables(con)
         assert not report.full
         assert merged > 0
         full = stitch(con, full=True)
         assert full.full and full.events_updated == 0  # nothing left to re-point
-        rebuilt = (
-            sorted(
-                con.execute(
-                    "select node, customer_id, label from jm_internal.customer_map"
-                ).fetchall()
-            ),
-            sorted(con.execute("select source, event_id, customer_id from events").fetchall()),
-            sorted(con.execute("select * from customers").fetchall()),
-        )
+        rebuilt = _identity_tables(con)
     assert incremental == rebuilt

@@ -16,7 +16,7 @@ from journeymine.generate import generate
 from journeymine.identity import stitch
 from journeymine.mapping import load_map
 from journeymine.warehouse import connect
-from tests.conftest import SAMPLE_CONFIG, deliver, ingest_all, write_config
+from tests.conftest import SAMPLE_CONFIG, customer_ids, deliver, ingest_all, write_config
 
 # columns that say when a row was written, not what it says
 _RUN_TIME = {"computed_at", "flagged_at", "quarantined_at", "started_at", "finished_at"}
@@ -71,10 +71,10 @@ def test_incremental_nights_equal_a_full_rebuild(tmp_path: Path) -> None:
     with connect(config.warehouse_path) as con:
         for n, batch in enumerate([history, *nights]):
             deliver(batch, data)
-            before = _customer_ids(con)
+            before = customer_ids(con)
             ingest_all(con, config)
             stitched = stitch(con)
-            merged += len(before - _customer_ids(con))
+            merged += len(before - customer_ids(con))
             analysis = analyse(con, config, journey_map, incremental=True)
             built = analysis.report.built
             assert built.full == (n == 0), built
@@ -109,10 +109,6 @@ def test_incremental_nights_equal_a_full_rebuild(tmp_path: Path) -> None:
     for name in full:
         assert incremental[name] == full[name], name
     assert len(full["journeys"]) > 300 and len(full["touchpoint_history"]) > 1000
-
-
-def _customer_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {c for (c,) in con.execute("select distinct customer_id from events").fetchall() if c}
 
 
 def test_a_changed_map_rebuilds_every_journey(tmp_path: Path) -> None:
