@@ -27,6 +27,7 @@ import gzip
 import json
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -302,6 +303,10 @@ EVENTS_PER_JOURNEY = 4.15  # measured on the chain with stories, to hit --events
 
 DAYS = 60  # the days over which customers first arrive (returning ones come back later)
 
+# A log of more events is simulated and written in chunks of about this many touchpoint
+# events, one part file per source each, so the generator's memory is bounded by a chunk.
+CHUNK_EVENTS = 1_000_000
+
 
 # Dated stories: what changes over time, for the time machinery (history per day and ISO
 # week, regressions and improvements, compare) to find. Each acts on the moves out of one
@@ -538,55 +543,74 @@ def dated_truth(ev: pd.DataFrame, dated: DatedStories) -> list[Story]:
     """The dated stories for ground_truth.json, each with its effect measured on the simulated
     journeys: the goal rate after its touchpoint, for the journeys that first reached it (before
     their first goal) while it acted and for the others of the same segment."""
-    out: list[Story] = []
+    return _dated_truth(dated, _dated_counts(ev, dated))
+
+
+def _dated_counts(ev: pd.DataFrame, dated: DatedStories) -> list[list[int]]:
+    """What ``dated_truth`` measures, as counts that add up over chunks of journeys: per
+    story (in its order) the journeys and goals for the visits while it acted and for the
+    others; the weekly rhythm adds the weekend starts and all starts."""
+    out: list[list[int]] = []
     if dated.seasonality is not None:
-        s = dated.seasonality
-        v = _first_visits(ev, s.touchpoint)
+        v = _first_visits(ev, dated.seasonality.touchpoint)
         weekend = pd.to_datetime(v["day"]).dt.day_of_week >= 5
         starts = ev.loc[ev["step"] == 1, "exact_at"].dt.day_of_week >= 5
+        out.append([*_counts(v, weekend), int(starts.sum()), len(starts)])
+    for i in dated.incidents:
+        v = _first_visits(ev, i.touchpoint)
+        v = v[_segment_of(ev, v, i.segment)]
+        out.append(_counts(v, (v["day"] >= i.first_day) & (v["day"] <= i.last_day)))
+    for f in dated.fixes:
+        v = _first_visits(ev, f.touchpoint)
+        out.append(_counts(v, v["day"] >= f.day))
+    if dated.arms is not None:
+        v = _first_visits(ev, dated.arms.touchpoint)
+        out.append(_counts(v, _segment_of(ev, v, ("variant", "test"))))
+    return out
+
+
+def _dated_truth(dated: DatedStories, counts: list[list[int]]) -> list[Story]:
+    out: list[Story] = []
+    todo = iter(counts)
+    if dated.seasonality is not None:
+        s = dated.seasonality
+        c = next(todo)
         out.append({
             "id": f"seasonality:{s.touchpoint}", "kind": "seasonality",
             "touchpoint": s.touchpoint, "segment": None, "first_date": None, "last_date": None,
             "effect": {"weekend_share_leaving": s.weekend_effect,
                        "weekend_starts_moved": s.weekend_traffic},
-            "measured": _measured(v, weekend, "weekend", "weekdays")
-            | {"weekend_share_of_starts": round(float(starts.mean()), 4)},
+            "measured": _measured(c, "weekend", "weekdays")
+            | {"weekend_share_of_starts": round(c[4] / c[5], 4)},
             "expect": "no flag: a weekday is compared with the same weekday of earlier weeks",
         })  # fmt: skip
     for i in dated.incidents:
-        v = _first_visits(ev, i.touchpoint)
-        v = v[_segment_of(ev, v, i.segment)]
-        during = (v["day"] >= i.first_day) & (v["day"] <= i.last_day)
         key, value = i.segment
         out.append({
             "id": f"incident:{i.touchpoint}@{key}={value}", "kind": "incident",
             "touchpoint": i.touchpoint, "segment": _truth_segment(key, value),
             "first_date": str(i.first_day), "last_date": str(i.last_day),
             "effect": {"share_leaving": i.effect},
-            "measured": _measured(v, during, "during", "outside"),
+            "measured": _measured(next(todo), "during", "outside"),
             "expect": "regression with these dates, its segment named",
         })  # fmt: skip
     for f in dated.fixes:
-        v = _first_visits(ev, f.touchpoint)
-        after = v["day"] >= f.day
         out.append({
             "id": f"fix:{f.touchpoint}", "kind": "fix", "touchpoint": f.touchpoint,
             "segment": None, "first_date": str(f.day), "last_date": None,
             "effect": {"share_going_on_instead": f.effect},
-            "measured": _measured(v, after, "after", "before"),
+            "measured": _measured(next(todo), "after", "before"),
             "expect": "improvement from this date; compare before/after: better",
         })  # fmt: skip
     if dated.arms is not None:
         a = dated.arms
-        v = _first_visits(ev, a.touchpoint)
-        test = _segment_of(ev, v, ("variant", "test"))
         out.append({
             "id": f"arms:{a.touchpoint}", "kind": "arms", "touchpoint": a.touchpoint,
             "segment": _truth_segment("variant", "test"),
             "arms": [_truth_segment("variant", arm) for arm in ARMS],
             "first_date": None, "last_date": None,
             "effect": {"test_share_going_on_instead": a.lift},
-            "measured": _measured(v, test, "test", "control"),
+            "measured": _measured(next(todo), "test", "control"),
             "expect": "compare --a variant=control --b variant=test: this step better",
         })  # fmt: skip
     return out
@@ -617,12 +641,19 @@ def _segment_of(ev: pd.DataFrame, visits: pd.DataFrame, segment: tuple[str, str]
     return pd.Series((values.reindex(visits["journey"]) == value).to_numpy(), index=visits.index)
 
 
-def _measured(visits: pd.DataFrame, on: pd.Series, yes: str, no: str) -> dict[str, object]:
-    """Goal rate after the touchpoint and journeys, for the visits ``on`` and the others."""
+def _counts(visits: pd.DataFrame, on: pd.Series) -> list[int]:
+    """Journeys and goals after the touchpoint, for the visits ``on`` and for the others."""
+    yes = on.to_numpy(dtype=bool)
+    goal = visits["goal_after"].to_numpy(dtype=bool)
+    return [int(yes.sum()), int((goal & yes).sum()), int((~yes).sum()), int((goal & ~yes).sum())]
+
+
+def _measured(counts: list[int], yes: str, no: str) -> dict[str, object]:
+    """Goal rate after the touchpoint and journeys, from ``_counts``."""
     out: dict[str, object] = {"metric": "goal_rate"}
-    for name, rows in ((yes, visits[on.to_numpy()]), (no, visits[~on.to_numpy()])):
-        out[f"journeys_{name}"] = len(rows)
-        out[f"goal_rate_{name}"] = round(float(rows["goal_after"].mean()), 4) if len(rows) else None
+    for name, journeys, goals in ((yes, counts[0], counts[1]), (no, counts[2], counts[3])):
+        out[f"journeys_{name}"] = journeys
+        out[f"goal_rate_{name}"] = round(goals / journeys, 4) if journeys else None
     return out
 
 
@@ -651,10 +682,14 @@ class GeneratedSample:
     stories: bool
     truth: pd.DataFrame = field(repr=False)
     """One row per good touchpoint event: uid, customer, journey, step, touchpoint,
-    channel, occurred_at and the identifiers it was written with."""
+    channel, occurred_at and the identifiers it was written with. Empty (the same columns)
+    for a log written in chunks (more than ``chunk_events``), to keep memory bounded by a
+    chunk; ground_truth.json has its counts all the same."""
     deliveries: tuple[dict[Channel, Path], ...] = ()
     """The files of each delivery, in delivery order: one with everything, or one per day
-    (``daily_files``); ``files`` then names each source's folder."""
+    (``daily_files``); ``files`` then names each source's folder. A log written in chunks
+    has one per part (per day, then part, with ``daily_files``), and ``files`` names the
+    folders."""
 
 
 def _segment_groups() -> list[tuple[DeviceType, str]]:
@@ -849,17 +884,31 @@ def _weekend_shift(rng: np.random.Generator, start_s: np.ndarray, share: float) 
     return start_s + np.where(moved, 2 * 86400, 0)
 
 
+@dataclass(frozen=True)
+class IdOffsets:
+    """Where a chunk's identifiers start: its customer, cookie, journey and event numbers are
+    counted on from those of the chunks before it, so every identifier derived from them
+    (emails, handles, cookies, sessions, click and conversation ids) stays unique."""
+
+    customer: int = 0
+    cookie: int = 0
+    journey: int = 0
+    uid: int = 0
+
+
 def simulate(
     events: int,
     *,
-    seed: int = 7,
+    seed: int | Sequence[int] = 7,
     stories: bool = True,
     days: int = DAYS,
     dated: DatedStories | None = None,
+    offsets: IdOffsets | None = None,
 ) -> pd.DataFrame:
     """Simulate about ``events`` touchpoint events; one row per event with its identifiers.
 
     ``dated`` plants dated stories (``DatedStories``); without it nothing changes over time.
+    ``offsets`` starts the numbers behind the identifiers further on (a chunk of a big log).
     """
     if events < 1:
         raise JourneymineError(f"--events must be at least 1, got {events}")
@@ -931,6 +980,12 @@ def simulate(
     ev = steps.reset_index(drop=True).merge(j, on="journey", how="left")
     # event ids are opaque, as a collector's UUIDs are: their order is not the time order
     ev["uid"] = rng.permutation(len(ev))
+    if offsets is not None:  # before any identifier is derived from these numbers
+        for column, offset in (
+            ("customer", offsets.customer), ("cookie_no", offsets.cookie),
+            ("journey", offsets.journey), ("uid", offsets.uid),
+        ):  # fmt: skip
+            ev[column] += offset
     ev["exact_at"] = pd.Timestamp(START).tz_convert(None) + pd.to_timedelta(
         np.round(ev.pop("at_s")), unit="s"
     )
@@ -1108,8 +1163,14 @@ def generate(
     daily_files: bool = False,
     late_share: float = 0.0,
     dated: DatedStories | None = None,
+    chunk_events: int = CHUNK_EVENTS,
 ) -> GeneratedSample:
     """Write the three exports for about ``events`` touchpoint events to ``out_dir``.
+
+    A log of more than ``chunk_events`` events is simulated and written chunk by chunk (whole
+    customers each, every identifier unique over all of them), one part file per source
+    each (``web/clickstream-part-0001.csv`` ...), so memory is bounded by a chunk; smaller
+    logs are exactly what they always were.
 
     With ``daily_files`` each source is delivered as one file per day (``web/clickstream-
     2026-09-01.csv`` ...), as a nightly export lands; ``late_share`` of the events then arrive
@@ -1123,6 +1184,8 @@ def generate(
         raise JourneymineError(f"broken_rate must be in [0, 0.5), got {broken_rate}")
     if events < 1:
         raise JourneymineError(f"events must be at least 1, got {events}")
+    if chunk_events < 1:
+        raise JourneymineError(f"chunk_events must be at least 1, got {chunk_events}")
     if not 0 <= late_share < 1 or (late_share and not daily_files):
         raise JourneymineError(
             "late_share (--late-share) must be in [0, 1) and needs daily_files "
@@ -1143,6 +1206,7 @@ def generate(
             daily_files=daily_files,
             late_share=late_share,
             dated=dated,
+            chunk_events=chunk_events,
         )
         _move_into_place(staging, out)
     except Exception as exc:
@@ -1179,6 +1243,58 @@ def _move_into_place(staging: Path, out: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+TRUTH_COLUMNS = [
+    "uid", "customer", "journey", "step", "touchpoint", "channel", "occurred_at", "cookie_id",
+    "user_id", "email", "handle", "click_id", "device_type", "entry_channel", "variant",
+]  # fmt: skip
+
+
+def _chunk_sizes(events: int, chunk_events: int) -> list[int]:
+    """The touchpoint events of each chunk: one chunk up to ``chunk_events``, else as even as
+    can be."""
+    n = -(-events // chunk_events)
+    return [events // n + (1 if c < events % n else 0) for c in range(n)]
+
+
+@dataclass
+class _Tally:
+    """What ground_truth.json counts, added up over the chunks (journeys and customers never
+    span two chunks, so their counts add up too)."""
+
+    touchpoint_events: int = 0
+    journeys: int = 0
+    customers: int = 0
+    late_events: int = 0
+    broken: dict[Channel, dict[str, int]] = field(
+        default_factory=lambda: {ch: {} for ch in BROKEN_KINDS}
+    )
+    ties: int = 0
+    goal_ties: int = 0
+    dated: list[list[int]] = field(default_factory=list)
+
+    def add(self, ev: pd.DataFrame, dated: DatedStories) -> None:
+        self.touchpoint_events += len(ev)
+        self.journeys += int(ev["journey"].nunique())
+        self.customers += int(ev["customer"].nunique())
+        good = ev[ev["touchpoint"].notna()]
+        for ch in BROKEN_KINDS:
+            counts = good[good["channel"] == ch]["bad_kind"].value_counts()
+            for kind, n in counts.items():
+                self.broken[ch][str(kind)] = self.broken[ch].get(str(kind), 0) + int(n)
+        ties = _coarse_ties(ev)
+        self.ties += int(ties["ties"])  # type: ignore[call-overload]
+        self.goal_ties += int(ties["goal_ties"])  # type: ignore[call-overload]
+        counts_now = _dated_counts(ev, dated)
+        self.dated = (
+            [
+                [a + b for a, b in zip(x, y, strict=True)]
+                for x, y in zip(self.dated, counts_now, strict=True)
+            ]
+            if self.dated
+            else counts_now
+        )
+
+
 def _generate_into(
     out: Path,
     events: int,
@@ -1191,14 +1307,118 @@ def _generate_into(
     daily_files: bool = False,
     late_share: float = 0.0,
     dated: DatedStories | None = None,
+    chunk_events: int = CHUNK_EVENTS,
 ) -> GeneratedSample:
-    rng = np.random.default_rng(seed + 1)
-    ev = simulate(events, seed=seed, stories=stories, dated=dated)
+    sizes = _chunk_sizes(events, chunk_events)
+    chunked = len(sizes) > 1
+    tally = _Tally()
+    records: dict[Channel, int] = {"web": 0, "social": 0, "chat": 0}
+    written: list[tuple[pd.Timestamp | None, int, dict[Channel, Path]]] = []
+    offsets = IdOffsets()
+    truth_rows = pd.DataFrame(columns=TRUTH_COLUMNS)
+    with duckdb.connect(config={"autoinstall_known_extensions": False}) as con:
+        con.execute("set TimeZone = 'UTC'")
+        for number, size in enumerate(sizes, start=1):
+            # a log of one chunk is what it always was; each chunk of a bigger one draws from
+            # its own streams, derived from (seed, chunk number)
+            sim_seed: int | tuple[int, ...] = (seed, number, 0) if chunked else seed
+            rng = np.random.default_rng((seed, number, 1) if chunked else seed + 1)
+            ev = simulate(
+                size, seed=sim_seed, stories=stories, dated=dated,
+                offsets=offsets if chunked else None,
+            )  # fmt: skip
+            rows = _write_chunk(
+                con, out, rng, ev, offsets.uid, f"-part-{number:04d}" if chunked else "",
+                broken_rate=broken_rate, web_format=web_format, gzip_output=gzip_output,
+                daily_files=daily_files, late_share=late_share, dated=dated,
+                records=records, tally=tally, collect=written, number=number,
+            )  # fmt: skip
+            tally.add(ev, dated or DatedStories())
+            if not chunked:
+                truth_rows = ev[TRUTH_COLUMNS].copy()
+            offsets = IdOffsets(
+                customer=int(ev["customer"].max()) + 1,
+                cookie=int(ev["cookie_no"].max()) + 1,
+                journey=int(ev["journey"].max()) + 1,
+                uid=offsets.uid + rows,
+            )
+            del ev
+    written.sort(key=lambda w: (w[0] is not None, w[0] or pd.Timestamp(0), w[1]))
+    deliveries = [files for _, _, files in written]
+    files = (
+        deliveries[0]
+        if not (daily_files or chunked)
+        else {ch: out / ch for ch in ("web", "social", "chat")}
+    )
+    sample = GeneratedSample(
+        out_dir=out,
+        files=files,
+        touchpoint_events=tally.touchpoint_events,
+        journeys=tally.journeys,
+        customers=tally.customers,
+        records=records,
+        broken=tally.broken,
+        stories=stories,
+        deliveries=tuple(deliveries),
+        truth=truth_rows,
+    )
+    truth: dict[str, object] = {
+        "seed": seed,
+        "touchpoint_events": sample.touchpoint_events,
+        "journeys": sample.journeys,
+        "customers": sample.customers,
+        "records": records,
+        "files": {ch: str(p.relative_to(out)) for ch, p in files.items()},
+        "deliveries": len(deliveries),
+        "late_events": tally.late_events,
+        "broken_records": tally.broken,
+        "stories": STORY_TRUTH if stories else [],
+        "not_findings": NOT_FINDINGS if stories else [],
+        "dated_stories": _dated_truth(dated or DatedStories(), tally.dated),
+        "coarse_timestamps": {
+            "source": COARSE_SOURCE,
+            "grain_seconds": COARSE_GRAIN_S,
+            "ties": tally.ties,
+            "goal_ties": tally.goal_ties,
+        },
+    }
+    if chunked:
+        truth["parts"] = {
+            "count": len(sizes),
+            "why": "simulated and written in chunks of customers, one part file per source "
+            "each (and per day with daily files); every count above is over all parts",
+        }
+    (out / "ground_truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
+    return sample
+
+
+def _write_chunk(
+    con: duckdb.DuckDBPyConnection,
+    out: Path,
+    rng: np.random.Generator,
+    ev: pd.DataFrame,
+    uid_base: int,
+    part: str,
+    *,
+    broken_rate: float,
+    web_format: Literal["csv", "parquet"],
+    gzip_output: bool,
+    daily_files: bool,
+    late_share: float,
+    dated: DatedStories | None,
+    records: dict[Channel, int],
+    tally: _Tally,
+    collect: list[tuple[pd.Timestamp | None, int, dict[Channel, Path]]],
+    number: int,
+) -> int:
+    """Add chatter and broken records to one chunk's events and write them (one part file
+    per source, or per source and day); returns the rows it numbered (events and chatter)."""
     chatter = _chatter(rng, ev)
     _plant_broken(rng, ev, broken_rate)
     allev = pd.concat([ev, chatter], ignore_index=True)
-    allev["uid"] = np.concatenate([ev["uid"].to_numpy(), len(ev) + np.arange(len(chatter))])
-
+    allev["uid"] = np.concatenate(
+        [ev["uid"].to_numpy(), uid_base + len(ev) + np.arange(len(chatter))]
+    )
     cols = [
         "uid", "step", "channel", "occurred_at", "exact_at", "device_type", "event_name",
         "url_path", "click_id", "platform", "referrer", "cookie_id", "user_id", "email",
@@ -1209,87 +1429,29 @@ def _generate_into(
     # the day each event's record is delivered: the day it happened, or 1-3 days later
     delivered = allev["exact_at"].dt.floor("D")
     late = rng.random(len(allev)) < late_share
+    tally.late_events += int(late.sum())
     delivered = delivered + pd.to_timedelta(np.where(late, rng.integers(1, 4, len(allev)), 0), "D")
     gz = ".gz" if gzip_output else ""
-    deliveries: list[dict[Channel, Path]] = []
-    records: dict[Channel, int] = {"web": 0, "social": 0, "chat": 0}
-    groups = (
-        [(None, allev)]
-        if not daily_files
-        else [(day, allev[delivered == day]) for day in sorted(delivered.unique())]
-    )
-    with duckdb.connect(config={"autoinstall_known_extensions": False}) as con:
-        con.execute("set TimeZone = 'UTC'")
-        for day, part in groups:
-            stem = "" if day is None else f"-{pd.Timestamp(day):%Y-%m-%d}"
-            files: dict[Channel, Path] = {
-                "web": out
-                / "web"
-                / (
-                    f"clickstream{stem}.csv{gz}"
-                    if web_format == "csv"
-                    else f"clickstream{stem}.parquet"
-                ),
-                "social": out / "social" / f"interactions{stem}.jsonl{gz}",
-                "chat": out / "chat" / f"messages{stem}.jsonl{gz}",
-            }
-            table = pa.Table.from_pandas(part[cols].astype({"csat": "Int64"}), preserve_index=False)
-            _write_exports(con, table, files, web_format, gzip_output, records)
-            deliveries.append(files)
-    files = deliveries[0] if not daily_files else {ch: out / ch for ch in ("web", "social", "chat")}
-
-    good = ev[ev["touchpoint"].notna()]
-    broken = {
-        ch: {k: int(v) for k, v in good[good["channel"] == ch]["bad_kind"].value_counts().items()}
-        for ch in BROKEN_KINDS
-    }
-    sample = GeneratedSample(
-        out_dir=out,
-        files=files,
-        touchpoint_events=len(ev),
-        journeys=int(ev["journey"].nunique()),
-        customers=int(ev["customer"].nunique()),
-        records=records,
-        broken=broken,
-        stories=stories,
-        deliveries=tuple(deliveries),
-        truth=ev[
-            [
-                "uid",
-                "customer",
-                "journey",
-                "step",
-                "touchpoint",
-                "channel",
-                "occurred_at",
-                "cookie_id",
-                "user_id",
-                "email",
-                "handle",
-                "click_id",
-                "device_type",
-                "entry_channel",
-                "variant",
-            ]
-        ].copy(),
-    )
-    truth = {
-        "seed": seed,
-        "touchpoint_events": sample.touchpoint_events,
-        "journeys": sample.journeys,
-        "customers": sample.customers,
-        "records": records,
-        "files": {ch: str(p.relative_to(out)) for ch, p in files.items()},
-        "deliveries": len(deliveries),
-        "late_events": int(late.sum()),
-        "broken_records": broken,
-        "stories": STORY_TRUTH if stories else [],
-        "not_findings": NOT_FINDINGS if stories else [],
-        "dated_stories": dated_truth(ev, dated or DatedStories()),
-        "coarse_timestamps": _coarse_ties(ev),
-    }
-    (out / "ground_truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
-    return sample
+    days = [None] if not daily_files else sorted(delivered.unique())
+    for day in days:
+        group = allev if day is None else allev[(delivered == day).to_numpy()]
+        stem = ("" if day is None else f"-{pd.Timestamp(day):%Y-%m-%d}") + part
+        files: dict[Channel, Path] = {
+            "web": out
+            / "web"
+            / (
+                f"clickstream{stem}.csv{gz}"
+                if web_format == "csv"
+                else f"clickstream{stem}.parquet"
+            ),
+            "social": out / "social" / f"interactions{stem}.jsonl{gz}",
+            "chat": out / "chat" / f"messages{stem}.jsonl{gz}",
+        }
+        table = pa.Table.from_pandas(group[cols].astype({"csat": "Int64"}), preserve_index=False)
+        _write_exports(con, table, files, web_format, gzip_output, records)
+        del table
+        collect.append((None if day is None else pd.Timestamp(day), number, files))
+    return len(allev)
 
 
 def _coarse_ties(ev: pd.DataFrame) -> dict[str, object]:
