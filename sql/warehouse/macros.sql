@@ -116,9 +116,18 @@ create or replace temp macro jm_json_fields(doc, paths) as json_extract_string(d
 -- Is the text a JSON document?
 create or replace temp macro jm_json_valid(doc) as coalesce(json_valid(doc), false);
 
--- An object of (name, value) pairs as JSON text.
+-- An object of (name, value) pairs as JSON text (names given as a list, unique).
 create or replace temp macro jm_json_object(names, vals) as
     cast(to_json(map(names, vals)) as varchar);
+
+-- The members of JSON object text b appended to those of JSON object text a, as JSON text:
+-- a holds at least one member, and their names differ; a alone when b is null or '{}'. Each
+-- argument is used once (an argument used several times would be copied, and evaluated,
+-- as many times).
+create or replace temp macro jm_json_concat(a, b) as
+    regexp_replace(a, '\}$', '')
+    || coalesce(',' || nullif(regexp_extract(b, '(?s)^\{(.*)\}$', 1), ''), '')
+    || '}';
 
 -- Replace every match of a pattern (the engine's default is the first match only).
 create or replace temp macro jm_replace_all(s, pattern, replacement) as

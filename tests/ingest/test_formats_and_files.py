@@ -144,3 +144,23 @@ def test_a_declared_encoding_is_decoded(
         urls = [r[0] for r in con.execute("select attributes->>'url' from events").fetchall()]
         urls += [r[0] for r in con.execute("select raw_record from quarantine").fetchall()]
         assert any("/vélos" in u for u in urls)
+
+
+@pytest.mark.parametrize(
+    ("attributes", "message"),
+    [
+        (["utm_source", "text"], "'text' is a key journeymine writes itself"),
+        (["utm_source", "utm_source"], "'utm_source' is listed twice"),
+    ],
+)
+def test_an_attribute_that_would_make_the_attributes_ambiguous_fails_the_load(
+    tmp_path: Path, sample: GeneratedSample, attributes: list[str], message: str
+) -> None:
+    config = load_config(
+        write_config(tmp_path, sample.out_dir, overrides={"web": {"attributes": attributes}})
+    )
+    with connect(config.warehouse_path) as con:
+        (load,) = ingest_source(con, config, config.source("web"), TEST_KEY).files
+        assert load.status == "failed"
+        assert message in (load.error or "")
+        assert con.execute("select count(*) from events").fetchall() == [(0,)]

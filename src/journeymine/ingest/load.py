@@ -92,6 +92,29 @@ def _json_path(dotted: str) -> str:
 
 _NEVER = '$."__journeymine_unmapped__"'
 
+# The keys sql/ingest/load_events.sql writes into events.attributes before the configured ones.
+EVENT_ATTRIBUTES = (
+    "url", "url_path", "referrer", "user_agent", "ip_network", "intent", "interaction", "csat",
+    "text",
+)  # fmt: skip
+
+
+def _check_attributes(source: Source, name: str) -> None:
+    """A configured attribute becomes a key of ``events.attributes``: one that repeats, or
+    that has the name of a key journeymine writes itself, would make the object ambiguous."""
+    clashes = [a for a in source.attributes if a in EVENT_ATTRIBUTES]
+    repeated = sorted({a for a in source.attributes if source.attributes.count(a) > 1})
+    if clashes or repeated:
+        found = ", ".join(
+            [f"{a!r} is a key journeymine writes itself" for a in clashes]
+            + [f"{a!r} is listed twice" for a in repeated]
+        )
+        raise IngestError(
+            name,
+            f"attributes of source {source.name!r}: {found} (not allowed as attributes: "
+            f"{', '.join(EVENT_ATTRIBUTES)}; each attribute once)",
+        )
+
 
 def source_params(source: Source, key: HmacKey) -> dict[str, Any]:
     """The bound parameters that describe ``source`` to the ingestion models."""
@@ -349,6 +372,7 @@ def load_file(
     load_id = _next_load_id(con)
     params |= {"load_id": load_id, "file": name, "now": started}
     try:
+        _check_attributes(source, name)
         sql.run(con, "ingest/staging_create")
         _rules_table(con, source)
         tally = _load_in_chunks(con, path, source, params)
