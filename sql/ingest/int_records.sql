@@ -1,98 +1,60 @@
--- grain: one row per input record of one file
--- Names, parses, pseudonymises and validates every record of the file being loaded, and
--- assigns its touchpoint (first matching rule). reason_code is null for an accepted record.
--- Inputs: jm_stg_input (record_no, raw, parse_error, fields, attr_values), jm_rules, and
--- bound parameters describing the source.
+-- grain: one row per input record of one chunk
+-- Pseudonymises and validates every record of the chunk (named and parsed by int_fields) and
+-- assigns its touchpoint (first matching rule). What depends on a value alone is looked up
+-- once per distinct value, each lookup scanning only its columns of jm_stg_fields: the phone
+-- identifier in E.164, the keyed hash of every identifier, the rule that matches. reason_code
+-- is null for an accepted record; the words of a rejected record's reason are written by
+-- int_rejects, for those records only. Raw identifiers do not leave this model, only their
+-- keyed hashes; the event id stays as it came until int_new_events (kept only if it holds no
+-- PII).
+-- Inputs: jm_stg_fields, jm_rules, and bound parameters describing the source.
 with
-input as (
-    select * from jm_stg_input
+fields as (
+    select * from jm_stg_fields
 ),
 
--- fields[] follows config.FIELDS; blank values count as missing
-named as (
-    select
-        record_no,
-        raw,
-        parse_error,
-        nullif(trim(fields[1]), '') as event_id,
-        nullif(trim(fields[2]), '') as occurred_at_text,
-        nullif(trim(fields[3]), '') as event_name,
-        nullif(trim(fields[4]), '') as session_id,
-        nullif(trim(fields[5]), '') as cookie_id,
-        nullif(trim(fields[6]), '') as user_id,
-        nullif(lower(trim(fields[7])), '') as email,
-        nullif(trim(fields[8]), '') as phone_text,
-        nullif(lower(ltrim(trim(fields[9]), '@')), '') as handle,
-        coalesce(
-            nullif(trim(fields[10]), ''), jm_url_param(fields[12], $click_id_param)
-        ) as click_id,
-        nullif(trim(fields[11]), '') as ip,
-        nullif(trim(fields[12]), '') as url,
-        nullif(trim(fields[13]), '') as referrer,
-        nullif(trim(fields[14]), '') as user_agent,
-        fields[15] as text,
-        nullif(trim(fields[16]), '') as intent,
-        nullif(trim(fields[17]), '') as interaction,
-        nullif(trim(fields[18]), '') as csat,
-        attr_values
-    from input
-),
-
--- a phone identifier in E.164 (phonenumbers, in Python): once per distinct value, joined back
+-- a phone identifier in E.164 (phonenumbers, in Python)
 phone_ids as (
     select phone_text, jm_phone_id(phone_text, $phone_region) as phone
-    from (select distinct phone_text from named where phone_text is not null) as d
+    from (select distinct phone_text from jm_stg_fields where phone_text is not null) as d
 ),
 
-phoned as (
-    select n.*, p.phone
-    from named as n
-    left join phone_ids as p on p.phone_text = n.phone_text
+-- every identifier of the chunk once, with its keyed hash: cookies, users and sessions recur
+-- on many records. A web session or chat conversation only links within its source.
+identifier_values as (
+    select distinct kind, value
+    from (
+        select 'user' as kind, user_id as value from jm_stg_fields
+        union all
+        select 'email' as kind, email as value from jm_stg_fields
+        union all
+        select 'cookie' as kind, cookie_id as value from jm_stg_fields
+        union all
+        select 'click' as kind, click_id as value from jm_stg_fields
+        union all
+        select 'click' as kind, url_click_id as value from jm_stg_fields
+        union all
+        select 'handle' as kind, handle as value from jm_stg_fields
+        union all
+        select 'phone' as kind, phone as value from phone_ids
+        union all
+        select 'session' as kind, $source || ':' || session_id as value from jm_stg_fields
+    ) as v
+    where value is not null
 ),
 
--- a timestamp's zone is found once per record, then read by each of the parser's tests
-zoned as (
+identifier_keys as (
     select
-        *,
-        case when $timestamp_format = 'iso8601' then jm_ts_zone(occurred_at_text) end as ts_zone
-    from phoned
-),
-
-parsed as (
-    select
-        *,
-        jm_parse_ts(occurred_at_text, ts_zone, $timestamp_format, $timezone) as occurred_at,
-        jm_url_path(url) as url_path
-    from zoned
-),
-
--- identifiers as keyed hashes; a web session or chat conversation only links within its source
-identified as (
-    select
-        *,
-        'user:' || left(jm_hmac('user:' || user_id, $ipad, $opad), 32) as n_user,
-        'email:' || left(jm_hmac('email:' || email, $ipad, $opad), 32) as n_email,
-        'cookie:' || left(jm_hmac('cookie:' || cookie_id, $ipad, $opad), 32) as n_cookie,
-        'click:' || left(jm_hmac('click:' || click_id, $ipad, $opad), 32) as n_click,
-        'handle:' || left(jm_hmac('handle:' || handle, $ipad, $opad), 32) as n_handle,
-        'phone:' || left(jm_hmac('phone:' || phone, $ipad, $opad), 32) as n_phone,
-        'session:' || left(jm_hmac('session:' || $source || ':' || session_id, $ipad, $opad), 32)
-            as n_session,
-        -- the click id the URL carries, hashed for the URL stored in events
-        'click:' || left(jm_hmac('click:' || jm_url_param(url, $click_id_param), $ipad, $opad), 32)
-            as n_url_click,
-        -- an event id with PII in it is kept only as its keyed hash
-        case
-            when event_id is null or jm_redact(event_id) = event_id then event_id
-            else 'hmac:' || left(jm_hmac('event:' || event_id, $ipad, $opad), 32)
-        end as safe_event_id
-    from parsed
+        kind,
+        value,
+        kind || ':' || left(jm_hmac(kind || ':' || value, $ipad, $opad), 32) as node
+    from identifier_values
 ),
 
 -- rules are matched once per distinct key, not once per record
 rule_keys as (
     select distinct event_name, url_path, intent, interaction
-    from identified
+    from jm_stg_fields
 ),
 
 rule_matches as (
@@ -120,23 +82,81 @@ first_match as (
     where match_rank = 1
 ),
 
-matched as (
+looked_up as (
     select
-        i.*,
+        f.*,
+        user_key.node as n_user,
+        email_key.node as n_email,
+        cookie_key.node as n_cookie,
+        click_key.node as n_click,
+        handle_key.node as n_handle,
+        phone_key.node as n_phone,
+        session_key.node as n_session,
+        url_click_key.node as n_url_click,
         m.touchpoint,
         coalesce(m.rule_matched, false) as rule_matched
-    from identified as i
+    from fields as f
+    left join phone_ids as p on p.phone_text = f.phone_text
+    left join identifier_keys as user_key
+        on user_key.kind = 'user' and user_key.value = f.user_id
+    left join identifier_keys as email_key
+        on email_key.kind = 'email' and email_key.value = f.email
+    left join identifier_keys as cookie_key
+        on cookie_key.kind = 'cookie' and cookie_key.value = f.cookie_id
+    left join identifier_keys as click_key
+        on click_key.kind = 'click' and click_key.value = f.click_id
+    left join identifier_keys as handle_key
+        on handle_key.kind = 'handle' and handle_key.value = f.handle
+    left join identifier_keys as phone_key
+        on phone_key.kind = 'phone' and phone_key.value = p.phone
+    left join identifier_keys as session_key
+        on session_key.kind = 'session' and session_key.value = $source || ':' || f.session_id
+    left join identifier_keys as url_click_key
+        on url_click_key.kind = 'click' and url_click_key.value = f.url_click_id
     left join first_match as m
-        on coalesce(m.event_name, '') = coalesce(i.event_name, '')
-        and coalesce(m.url_path, '') = coalesce(i.url_path, '')
-        and coalesce(m.intent, '') = coalesce(i.intent, '')
-        and coalesce(m.interaction, '') = coalesce(i.interaction, '')
+        on coalesce(m.event_name, '') = coalesce(f.event_name, '')
+        and coalesce(m.url_path, '') = coalesce(f.url_path, '')
+        and coalesce(m.intent, '') = coalesce(f.intent, '')
+        and coalesce(m.interaction, '') = coalesce(f.interaction, '')
 ),
 
 checked as (
     select
         *,
-        coalesce(n_user, n_email, n_cookie, n_click, n_handle, n_phone, n_session) as identity_key,
+        coalesce(n_user, n_email, n_cookie, n_click, n_handle, n_phone, n_session) as identity_key
+    from looked_up
+),
+
+final as (
+    select
+        record_no,
+        raw,
+        parse_error,
+        event_id,
+        occurred_at_text,
+        ts_zone,
+        occurred_at,
+        event_name,
+        url,
+        url_path,
+        referrer,
+        user_agent,
+        ip,
+        intent,
+        interaction,
+        csat,
+        text,
+        attr_values,
+        n_user,
+        n_email,
+        n_cookie,
+        n_click,
+        n_handle,
+        n_phone,
+        n_session,
+        n_url_click,
+        identity_key,
+        touchpoint,
         case
             when parse_error is not null then 'malformed_record'
             when occurred_at_text is null then 'missing_timestamp'
@@ -144,39 +164,9 @@ checked as (
                 or occurred_at < timestamp '1990-01-01'
                 or occurred_at >= timestamp '2100-01-01' then 'bad_timestamp'
             when event_name is null then 'missing_event_name'
-            when coalesce(n_user, n_email, n_cookie, n_click, n_handle, n_phone, n_session) is null
-                then 'missing_identity'
+            when identity_key is null then 'missing_identity'
             when not rule_matched and $unmatched = 'quarantine' then 'unknown_event'
         end as reason_code
-    from matched
-),
-
-final as (
-    select
-        *,
-        case reason_code
-            when 'malformed_record' then parse_error
-            when 'missing_timestamp' then
-                'missing_timestamp: no value in ' || $timestamp_column || ' (occurred_at)'
-            when 'bad_timestamp' then
-                'bad_timestamp: ' || $timestamp_column || ' = '''
-                || left(jm_redact(occurred_at_text), 40) || ''' is not a timestamp in format '
-                || $timestamp_format || ' between 1990 and 2100'
-                || coalesce(': ' || jm_ts_problem(occurred_at_text, ts_zone, $timestamp_format, $timezone), '')
-                || ' (allowed: ' || $timestamp_help || ')'
-            when 'missing_event_name' then
-                'missing_event_name: no value in ' || $event_name_column || ' (event_name)'
-            when 'missing_identity' then
-                'missing_identity: none of the identifier fields has a value (' || $identifier_columns || ')'
-            when 'unknown_event' then
-                'unknown_event: ' || coalesce('event_name ''' || left(jm_redact(event_name), 80) || '''', '')
-                || coalesce(' url_path ''' || left(jm_redact(url_path), 80) || '''', '')
-                || coalesce(' intent ''' || left(jm_redact(intent), 80) || '''', '')
-                || coalesce(' interaction ''' || left(jm_redact(interaction), 80) || '''', '')
-                || ' matches no touchpoint rule of source ' || $source
-                || ' (add a rule, with touchpoint: null to keep it without a journey step, or set unmatched: keep)'
-        end as reason,
-        coalesce(safe_event_id, 'sha256:' || sha256(raw)) as event_key
     from checked
 )
 

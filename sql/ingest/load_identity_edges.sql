@@ -5,18 +5,20 @@
 -- Inputs: jm_stg_new, jm_internal.identity_edges, jm_internal.staged_identity_edges.
 insert into jm_internal.staged_identity_edges
 with
-kept as (
-    select * from jm_stg_new where not is_duplicate
-),
-
 pairs as (
-    select identity_key as node_a, n_user as node_b from kept
-    union all select identity_key, n_email from kept
-    union all select identity_key, n_cookie from kept
-    union all select identity_key, n_click from kept
-    union all select identity_key, n_handle from kept
-    union all select identity_key, n_phone from kept
-    union all select identity_key, n_session from kept
+    select identity_key as node_a, n_user as node_b from jm_stg_new where not is_duplicate
+    union all
+    select identity_key, n_email from jm_stg_new where not is_duplicate
+    union all
+    select identity_key, n_cookie from jm_stg_new where not is_duplicate
+    union all
+    select identity_key, n_click from jm_stg_new where not is_duplicate
+    union all
+    select identity_key, n_handle from jm_stg_new where not is_duplicate
+    union all
+    select identity_key, n_phone from jm_stg_new where not is_duplicate
+    union all
+    select identity_key, n_session from jm_stg_new where not is_duplicate
 ),
 
 linked as (

@@ -210,28 +210,48 @@ create or replace temp macro jm_mask_click_ids(s) as
             || '|igshid|epik|rdt_cid|sccid|irclickid|mc_eid|_hsenc|_openstat)=)[^&#;"\s]*',
         '\1[id]');
 
--- A URL or referrer redacted, with the values of well-known ad click id parameters masked
--- and parameter `param_regex` (already regex-escaped: the source's click id parameter) set to
--- `param_hash`, the keyed hash of its value ('[id]' when null).
-create or replace temp macro jm_redact_url(url, param_regex, param_hash) as
-    jm_replace_all(jm_mask_click_ids(jm_redact(url)),
+-- A URL or referrer already redacted (jm_redact), with the values of well-known ad click id
+-- parameters masked and parameter `param_regex` (already regex-escaped: the source's click id
+-- parameter) set to `param_hash`, the keyed hash of its value ('[id]' when null).
+create or replace temp macro jm_mask_url_params(redacted_url, param_regex, param_hash) as
+    jm_replace_all(jm_mask_click_ids(redacted_url),
         '([?&;]' || param_regex || '=)[^&#;]*', '\1' || coalesce(param_hash, '[id]'));
 
--- A quarantined record's text. A JSON object (or its start, when it was cut short; CSV and
--- Parquet rows are kept as JSON objects too) has the values of the given keys (an alternation
--- such as 'email|cookie_id') masked whatever their type (string, number, array, object),
--- then free-text redaction. Text that is no JSON object at all (a CSV row the parser could not
--- split into fields) is redacted, then every token that mixes letters and digits (the shape
--- of an id) is masked, since its fields cannot be told apart. Click ids masked in both.
-create or replace temp macro jm_redact_record(doc, keys) as
-    jm_mask_click_ids(case
-        when starts_with(ltrim(doc), '{') then jm_redact(jm_replace_all(doc,
+-- A URL or referrer redacted, its click id parameters masked as jm_mask_url_params says.
+create or replace temp macro jm_redact_url(url, param_regex, param_hash) as
+    jm_mask_url_params(jm_redact(url), param_regex, param_hash);
+
+-- A quarantined record's text, in three steps so that a model can redact many texts at once
+-- (jm_redact_record is the whole). A JSON object (or its start, when it was cut short; CSV
+-- and Parquet rows are kept as JSON objects too) has the values of the given keys (an
+-- alternation such as 'email|cookie_id') masked whatever their type (string, number, array,
+-- object), then free-text redaction. Text that is no JSON object at all (a CSV row the parser
+-- could not split into fields) is redacted, then every token that mixes letters and digits
+-- (the shape of an id) is masked, since its fields cannot be told apart. Click ids masked in
+-- both.
+create or replace temp macro jm_record_is_object(doc) as starts_with(ltrim(doc), '{');
+
+-- Step 1, before redaction: a JSON object's PII keys masked; other text as it is.
+create or replace temp macro jm_mask_record_keys(doc, keys) as
+    case
+        when jm_record_is_object(doc) then jm_replace_all(doc,
             '"(' || keys || ')"\s*:\s*("([^"\\]|\\.)*"?|\[[^\]]*\]?|\{[^}]*\}?|[^,}\]\s]+)',
-            '"\1":"[redacted]"'))
-        else jm_replace_all(jm_redact(doc),
+            '"\1":"[redacted]"')
+        else doc
+    end;
+
+-- Step 3, after redaction (step 2: jm_redact of step 1): ids masked in text that is no JSON
+-- object, click ids in both. doc: the record as it came; redacted: its text after step 2.
+create or replace temp macro jm_mask_record_ids(doc, redacted) as
+    jm_mask_click_ids(case
+        when jm_record_is_object(doc) then redacted
+        else jm_replace_all(redacted,
             '[A-Za-z0-9_-]*([A-Za-z_][A-Za-z0-9_-]*[0-9]|[0-9][A-Za-z0-9_-]*[A-Za-z_])[A-Za-z0-9_-]*',
             '[id]')
     end);
+
+create or replace temp macro jm_redact_record(doc, keys) as
+    jm_mask_record_ids(doc, jm_redact(jm_mask_record_keys(doc, keys)));
 
 -- An IP address truncated to its network, in CIDR form as Python's ipaddress writes it: IPv4
 -- /24 ('203.0.113.0/24'), IPv6 /48 ('2001:db8:85a3::/48'), IPv4-mapped IPv6 as its IPv4 /24;

@@ -52,7 +52,9 @@ _TIMESTAMP_HELP = {
 
 _STAGE_TABLES = (
     "jm_stg_input",
+    "jm_stg_fields",
     "jm_stg_validated",
+    "jm_stg_texts",
     "jm_stg_rejects",
     "jm_stg_new",
     "jm_rules",
@@ -223,21 +225,26 @@ def _load_chunk(
     tally: _Tally,
 ) -> int:
     """Number, validate and stage what was read; returns how many invalid records are done."""
-    # Each working table is dropped as soon as the next step has read it: outside a
-    # transaction, DuckDB frees it at once, so at most two of them are held at a time.
+    # Each working table is dropped as soon as the steps that read it are done: outside a
+    # transaction, DuckDB frees it at once, so at most two that hold every record of the
+    # chunk are kept at a time (beside the narrow ones: distinct texts, rejected records).
     invalid = reading.invalid
     _number_records(con, invalid, invalid_seen, numbered=reading.numbered)
-    sql.create_table_as(con, "jm_stg_validated", "ingest/int_records", params, temp=True)
+    sql.create_table_as(con, "jm_stg_fields", "ingest/int_fields", params, temp=True)
     _new_stage(con)
+    sql.create_table_as(con, "jm_stg_validated", "ingest/int_records", params, temp=True)
+    con.execute("drop table jm_stg_fields")
     # Every count is measured on its own set: records read, rows that reached the staged
     # quarantine and events (their growth), duplicates flagged. The identity is then a check.
     read = _count(con, "jm_stg_validated")
     quarantined_before, events_before = _staged_counts(con)
+    sql.create_table_as(con, "jm_stg_texts", "ingest/int_texts", params, temp=True)
     sql.create_table_as(con, "jm_stg_rejects", "ingest/int_rejects", params, temp=True)
     sql.run(con, "ingest/load_quarantine", params)
     sql.create_table_as(con, "jm_stg_new", "ingest/int_new_events", params, temp=True)
     con.execute("drop table jm_stg_validated")
     sql.run(con, "ingest/load_events", params)
+    con.execute("drop table jm_stg_texts")
     sql.run(con, "ingest/load_identity_edges")
     duplicates = _count(con, "jm_stg_new", "is_duplicate") + _count(
         con, "jm_stg_rejects", "is_duplicate"
