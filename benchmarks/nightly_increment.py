@@ -111,17 +111,19 @@ def main() -> None:
         if not (cache / "ground_truth.json").exists():
             print(f"generating {args.events:,} events as daily files ...", flush=True)
             generate(cache, args.events, seed=args.seed, daily_files=True, late_share=0.05)
-        days = sorted({p.name.removeprefix("clickstream-")[:10] for p in (cache / "web").iterdir()})
+        # one delivery per day and part (a log above the generator's chunk size has parts)
+        names = sorted(p.name.removeprefix("clickstream-") for p in (cache / "web").iterdir())
         deliveries = [
             {
-                "web": cache / "web" / f"clickstream-{d}.csv",
-                "social": cache / "social" / f"interactions-{d}.jsonl",
-                "chat": cache / "chat" / f"messages-{d}.jsonl",
+                "web": cache / "web" / f"clickstream-{name}",
+                "social": cache / "social" / f"interactions-{name.replace('.csv', '.jsonl')}",
+                "chat": cache / "chat" / f"messages-{name.replace('.csv', '.jsonl')}",
             }
-            for d in days
+            for name in names
         ]
-        history = deliveries[:HISTORY_DAYS]
-        night = deliveries[HISTORY_DAYS : HISTORY_DAYS + 1]
+        days = sorted({name[:10] for name in names})
+        history = [d for d in deliveries if d["web"].name[12:22] in days[:HISTORY_DAYS]]
+        night = [d for d in deliveries if d["web"].name[12:22] == days[HISTORY_DAYS]]
         base = work / "base"
         deliver(history, base / "data")
         print(f"loading {HISTORY_DAYS} days of history ...", flush=True)
