@@ -3,8 +3,9 @@
 -- and computes what depends on the record alone: the timestamp in UTC (its zone found once,
 -- then read by each of the parser's tests), the URL's path and the click id it carries.
 -- int_records then looks up what depends on a value (phones, keyed hashes, rules) once per
--- distinct value, scanning this table's columns.
--- Inputs: jm_stg_input (record_no, raw, parse_error, fields, attr_values), $click_id_param,
+-- distinct value, scanning this table's columns. The record as text stays in jm_stg_input
+-- (see jm_record_text): only rejected records and those without an event id need it.
+-- Inputs: jm_stg_input (record_no, parse_error, fields, attr_values), $click_id_param,
 -- $timestamp_format, $timezone.
 with
 input as (
@@ -14,7 +15,6 @@ input as (
 named as (
     select
         record_no,
-        raw,
         parse_error,
         nullif(trim(fields[1]), '') as event_id,
         nullif(trim(fields[2]), '') as occurred_at_text,

@@ -8,17 +8,28 @@
 -- so that the load counts them as their own set. An event id that holds PII (redaction,
 -- jm_stg_texts, would change it) is kept only as its keyed hash. The keys are decided on
 -- narrow rows; the record's columns are joined once, at the end.
--- Inputs: jm_stg_validated, jm_stg_texts, events, jm_internal.staged_events, $source, $ipad,
--- $opad.
+-- Inputs: jm_stg_validated, jm_stg_input, jm_stg_texts, events, jm_internal.staged_events,
+-- $source, $ipad, $opad, $record_columns, $record_positions.
 with
 -- the record's identity where the source gives no event id (computed for those rows only)
 record_keys as (
     select
-        record_no,
-        'record:' || left(jm_hmac('record:' || jm_canonical_record(raw), $ipad, $opad), 32)
-            as record_key
-    from jm_stg_validated
-    where reason_code is null and event_id is null
+        v.record_no,
+        'record:' || left(
+            jm_hmac(
+                'record:' || jm_canonical_record(
+                    jm_record_text(
+                        i.raw, i.fields, i.attr_values, $record_columns, $record_positions
+                    )
+                ),
+                $ipad,
+                $opad
+            ),
+            32
+        ) as record_key
+    from jm_stg_validated as v
+    inner join jm_stg_input as i on i.record_no = v.record_no
+    where v.reason_code is null and v.event_id is null
 ),
 
 event_ids as (

@@ -130,7 +130,6 @@ checked as (
 final as (
     select
         record_no,
-        raw,
         parse_error,
         event_id,
         occurred_at_text,

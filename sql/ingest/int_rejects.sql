@@ -4,11 +4,17 @@
 -- duplicate, not a second quarantine row: its identity is a keyed hash of its canonical form
 -- (JSON with keys sorted and spacing normalised), compared within the file and with what this
 -- source already quarantined.
--- Inputs: jm_stg_validated, jm_stg_texts, quarantine, jm_internal.staged_quarantine, and bound
--- parameters describing the source.
+-- Inputs: jm_stg_validated, jm_stg_input, jm_stg_texts, quarantine,
+-- jm_internal.staged_quarantine, and bound parameters describing the source.
 with
 rejected as (
-    select * from jm_stg_validated where reason_code is not null
+    select
+        v.*,
+        jm_record_text(i.raw, i.fields, i.attr_values, $record_columns, $record_positions)
+            as raw
+    from jm_stg_validated as v
+    inner join jm_stg_input as i on i.record_no = v.record_no
+    where v.reason_code is not null
 ),
 
 texts as (

@@ -5,7 +5,7 @@
 -- values its reason quotes), 'event_id' (an accepted record's event id: kept only when
 -- redaction leaves it as it is) and 'record' (a rejected record with the values of its PII
 -- keys masked, jm_mask_record_keys). Each branch scans only its column of the table.
--- Inputs: jm_stg_validated, $pii_keys.
+-- Inputs: jm_stg_validated, jm_stg_input, $pii_keys, $record_columns, $record_positions.
 with
 texts as (
     select 'text' as kind, event_name as value from jm_stg_validated
@@ -28,8 +28,15 @@ texts as (
     select 'event_id' as kind, event_id as value from jm_stg_validated
     where reason_code is null
     union all
-    select 'record' as kind, jm_mask_record_keys(raw, $pii_keys) as value from jm_stg_validated
-    where reason_code is not null
+    select
+        'record' as kind,
+        jm_mask_record_keys(
+            jm_record_text(i.raw, i.fields, i.attr_values, $record_columns, $record_positions),
+            $pii_keys
+        ) as value
+    from jm_stg_validated as v
+    inner join jm_stg_input as i on i.record_no = v.record_no
+    where v.reason_code is not null
 ),
 
 distinct_texts as (

@@ -120,6 +120,15 @@ create or replace temp macro jm_json_valid(doc) as coalesce(json_valid(doc), fal
 create or replace temp macro jm_json_object(names, vals) as
     cast(to_json(map(names, vals)) as varchar);
 
+-- A record as text: raw (a JSON line, or a line the parser rejected) or, for a CSV or Parquet
+-- row, its columns (names) as a JSON object, their values picked from the row's lists of
+-- fields and attributes at the 1-based positions given.
+create or replace temp macro jm_record_text(raw, fields, attr_values, names, positions) as
+    coalesce(
+        raw,
+        jm_json_object(names, list_select(list_concat(fields, attr_values), positions))
+    );
+
 -- The members of JSON object text b appended to those of JSON object text a, as JSON text:
 -- a holds at least one member, and their names differ; a alone when b is null or '{}'. Each
 -- argument is used once (an argument used several times would be copied, and evaluated,

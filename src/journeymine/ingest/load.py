@@ -148,7 +148,22 @@ def source_params(source: Source, key: HmacKey) -> dict[str, Any]:
         "pii_keys": "|".join(re.escape(k) for k in pii_keys) or "__journeymine_none__",
         "channel": source.channel,
         "attr_names": list(source.attributes),
+        # a CSV or Parquet row's columns, and where each one's value is in fields + attributes
+        "record_columns": source.columns(),
+        "record_positions": _record_positions(source),
     }
+
+
+def _record_positions(source: Source) -> list[int]:
+    """For each of ``source.columns()``, its 1-based position in the list of unified fields
+    (``config.FIELDS``) followed by the attributes: where jm_record_text finds its value."""
+    by_column: dict[str, int] = {}
+    for i, field in enumerate(FIELDS, 1):
+        if field in source.fields:
+            by_column.setdefault(source.fields[field], i)
+    for i, attribute in enumerate(source.attributes, len(FIELDS) + 1):
+        by_column.setdefault(attribute, i)
+    return [by_column[column] for column in source.columns()]
 
 
 def _rules_table(con: duckdb.DuckDBPyConnection, source: Source) -> None:
@@ -226,12 +241,11 @@ def _load_chunk(
 ) -> int:
     """Number, validate and stage what was read; returns how many invalid records are done."""
     # Each working table is dropped as soon as the steps that read it are done: outside a
-    # transaction, DuckDB frees it at once, so at most two that hold every record of the
-    # chunk are kept at a time (beside the narrow ones: distinct texts, rejected records).
+    # transaction, DuckDB frees it at once. The records as read (jm_stg_input) are kept until
+    # the rejected ones and those without an event id have been written out as text.
     invalid = reading.invalid
     _number_records(con, invalid, invalid_seen, numbered=reading.numbered)
     sql.create_table_as(con, "jm_stg_fields", "ingest/int_fields", params, temp=True)
-    _new_stage(con)
     sql.create_table_as(con, "jm_stg_validated", "ingest/int_records", params, temp=True)
     con.execute("drop table jm_stg_fields")
     # Every count is measured on its own set: records read, rows that reached the staged
@@ -243,6 +257,7 @@ def _load_chunk(
     sql.run(con, "ingest/load_quarantine", params)
     sql.create_table_as(con, "jm_stg_new", "ingest/int_new_events", params, temp=True)
     con.execute("drop table jm_stg_validated")
+    _new_stage(con)  # the records as read: rejected ones and those without an event id done
     sql.run(con, "ingest/load_events", params)
     con.execute("drop table jm_stg_texts")
     sql.run(con, "ingest/load_identity_edges")

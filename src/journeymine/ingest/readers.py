@@ -1,8 +1,10 @@
 """Read one input file into Arrow batches of one common shape, whatever its format.
 
-CSV and Parquet: each batch carries ``seq``, ``rec`` (the row as a struct of its original
-columns, for the quarantine's raw record), ``fields`` (one string per unified field, in
-``config.FIELDS`` order) and ``attr_values`` (the source's attribute columns). JSON lines:
+CSV and Parquet: each batch carries ``seq``, ``fields`` (one string per unified field, in
+``config.FIELDS`` order) and ``attr_values`` (the source's attribute columns); the row's
+columns are ``Source.columns()``, in that order, and the few records that need the row as
+text (a rejected one, one without an event id) have it rebuilt from these lists in SQL
+(``jm_record_text``). JSON lines:
 ``seq`` and ``raw`` (the line); fields are extracted in SQL (``sql/ingest/input_jsonl.sql``).
 When ``Reading.numbered`` is set, ``seq`` is already the record's number (a CSV read line by
 line: its data line); otherwise it is the ordinal among the rows the parser accepted, and the
@@ -129,18 +131,16 @@ def _shape(batch: pa.RecordBatch, source: Source, seq: int | np.ndarray) -> pa.R
     null = pa.nulls(n, pa.string())
     fields = [cols[source.fields[f]] if f in source.fields else null for f in FIELDS]
     attrs = [cols[a] for a in source.attributes]
-    rec = pa.StructArray.from_arrays([c.cast(pa.string()) for c in cols.values()], names=list(cols))
     return pa.RecordBatch.from_arrays(
         [
             pa.array(
                 np.arange(seq, seq + n, dtype=np.int64) if isinstance(seq, int) else seq,
                 pa.int64(),
             ),
-            rec,
             _rows_to_lists(fields, n),
             _rows_to_lists(attrs, n),
         ],
-        names=["seq", "rec", "fields", "attr_values"],
+        names=["seq", "fields", "attr_values"],
     )
 
 
