@@ -226,18 +226,14 @@ create or replace temp macro jm_mask_url_params(redacted_url, param_regex, param
     jm_replace_all(jm_mask_click_ids(redacted_url),
         '([?&;]' || param_regex || '=)[^&#;]*', '\1' || coalesce(param_hash, '[id]'));
 
--- A URL or referrer redacted, its click id parameters masked as jm_mask_url_params says.
-create or replace temp macro jm_redact_url(url, param_regex, param_hash) as
-    jm_mask_url_params(jm_redact(url), param_regex, param_hash);
-
--- A quarantined record's text, in three steps so that a model can redact many texts at once
--- (jm_redact_record is the whole). A JSON object (or its start, when it was cut short; CSV
--- and Parquet rows are kept as JSON objects too) has the values of the given keys (an
--- alternation such as 'email|cookie_id') masked whatever their type (string, number, array,
--- object), then free-text redaction. Text that is no JSON object at all (a CSV row the parser
--- could not split into fields) is redacted, then every token that mixes letters and digits
--- (the shape of an id) is masked, since its fields cannot be told apart. Click ids masked in
--- both.
+-- A quarantined record's text, in three steps (jm_mask_record_keys, jm_redact,
+-- jm_mask_record_ids) so that a model can redact many texts in one pass. A JSON object (or
+-- its start, when it was cut short; CSV and Parquet rows are kept as JSON objects too) has
+-- the values of the given keys (an alternation such as 'email|cookie_id') masked whatever
+-- their type (string, number, array, object), then free-text redaction. Text that is no JSON
+-- object at all (a CSV row the parser could not split into fields) is redacted, then every
+-- token that mixes letters and digits (the shape of an id) is masked, since its fields cannot
+-- be told apart. Click ids masked in both.
 create or replace temp macro jm_record_is_object(doc) as starts_with(ltrim(doc), '{');
 
 -- Step 1, before redaction: a JSON object's PII keys masked; other text as it is.
@@ -258,9 +254,6 @@ create or replace temp macro jm_mask_record_ids(doc, redacted) as
             '[A-Za-z0-9_-]*([A-Za-z_][A-Za-z0-9_-]*[0-9]|[0-9][A-Za-z0-9_-]*[A-Za-z_])[A-Za-z0-9_-]*',
             '[id]')
     end);
-
-create or replace temp macro jm_redact_record(doc, keys) as
-    jm_mask_record_ids(doc, jm_redact(jm_mask_record_keys(doc, keys)));
 
 -- An IP address truncated to its network, in CIDR form as Python's ipaddress writes it: IPv4
 -- /24 ('203.0.113.0/24'), IPv6 /48 ('2001:db8:85a3::/48'), IPv4-mapped IPv6 as its IPv4 /24;
