@@ -63,7 +63,7 @@ def test_quoted_values_with_delimiters_and_doubled_quotes_still_parse(tmp_path: 
     [
         ("web", "empty.csv", b""),
         ("social", "empty.jsonl", b""),
-        ("social", "empty.jsonl.gz", gzip.compress(b"")),
+        ("social", "empty.jsonl.gz", gzip.compress(b"", mtime=0)),
         ("chat", "blank.jsonl", b"\n\n"),
     ],
 )
