@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import duckdb
 
 from journeymine import sql
-from journeymine.warehouse import transaction
+from journeymine.warehouse import has_table, transaction
 
 log = logging.getLogger("journeymine.identity")
 
@@ -112,12 +112,10 @@ def stitch(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> StitchRepor
 
 def _needs_full(con: duckdb.DuckDBPyConnection) -> bool:
     """A first stitch, or a warehouse stitched before components kept their label."""
-    (unlabelled, tables) = con.execute(
-        "select (select count(*) from jm_internal.customer_map where label is null), "
-        "(select count(*) from duckdb_tables() where schema_name = 'main' "
-        "and table_name = 'customers')"
+    (unlabelled,) = con.execute(
+        "select count(*) from jm_internal.customer_map where label is null"
     ).fetchall()[0]
-    return bool(unlabelled) or not tables
+    return bool(unlabelled) or not has_table(con, "customers")
 
 
 def _components(con: duckdb.DuckDBPyConnection) -> int:

@@ -98,6 +98,17 @@ _IN_TRANSACTION: set[int] = set()
 _COMMENT_ON = re.compile(r"comment\s+on\s+(table|view|column)\s+([A-Za-z_][A-Za-z0-9_.]*)\s", re.I)
 
 
+def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether the warehouse holds ``table`` (``name`` in main, or ``schema.name``)."""
+    schema, _, name = table.rpartition(".")
+    (n,) = con.execute(
+        "select count(*) from duckdb_tables() "
+        "where schema_name = ? and table_name = ? and not temporary",
+        [schema or "main", name],
+    ).fetchall()[0]
+    return bool(n)
+
+
 def describe(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Put the data dictionary (``sql/warehouse/comments.sql``) on the warehouse's tables and
     views as DuckDB comments; returns what is described there that this warehouse lacks

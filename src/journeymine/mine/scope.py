@@ -22,6 +22,7 @@ import duckdb
 
 from journeymine import sql
 from journeymine.config import Config
+from journeymine.warehouse import has_table
 
 # the per-journey tables, in build order: (table, model); each holds journey_id
 PER_JOURNEY: tuple[tuple[str, str], ...] = (
@@ -77,7 +78,7 @@ def decide(con: duckdb.DuckDBPyConnection, config: Config, *, incremental: bool)
         return Scope(full=True, reason="first build")
     if built[0][0] != fingerprint(con, config):
         return Scope(full=True, reason="the map, the journey settings or the models changed")
-    missing = [t for t, _ in PER_JOURNEY if not _exists(con, t)]
+    missing = [t for t, _ in PER_JOURNEY if not has_table(con, t)]
     if missing:
         return Scope(full=True, reason=f"{missing[0]} is missing")
     con.execute(
@@ -141,7 +142,7 @@ def finish(con: duckdb.DuckDBPyConnection, config: Config) -> None:
 
 
 def _note_touched_weeks(con: duckdb.DuckDBPyConnection) -> None:
-    if not _exists(con, "jm_internal.int_node_visits"):
+    if not has_table(con, "jm_internal.int_node_visits"):
         return
     con.execute(
         "insert into jm_touched_weeks "
@@ -150,12 +151,3 @@ def _note_touched_weeks(con: duckdb.DuckDBPyConnection) -> None:
         "where journey_id in (select journey_id from jm_scope_journeys) "
         "except select period_start from jm_touched_weeks"
     )
-
-
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, _, name = table.rpartition(".")
-    (n,) = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-        [schema or "main", name],
-    ).fetchall()[0]
-    return bool(n)
