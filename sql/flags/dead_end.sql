@@ -9,8 +9,8 @@
 -- (the loss is located where they stop). A touchpoint the map leaves with no way to any
 -- goal is a dead end by design ('structural', overall only).
 -- Lost goal completions: journeys through it times (baseline goal rate - its own).
--- Inputs: jm_internal.int_node_visits, jm_internal.int_journey_segments, touchpoint_stats,
--- map_touchpoints.
+-- Inputs: jm_internal.int_node_visits, jm_internal.int_journey_profiles,
+-- jm_internal.int_profile_segments, touchpoint_stats, map_touchpoints.
 with
 touchpoints as (
     select touchpoint, stage, goal_reachable from map_touchpoints where not is_goal
@@ -27,26 +27,47 @@ touchpoint_visits as (
     where t.level = 'touchpoint'
 ),
 
-at_touchpoint as (
+-- counted per segment profile, then spread over the profile's segments (int_journey_profiles)
+at_touchpoint_by_profile as (
     select
-        sg.segment,
-        sg.segment_value,
+        p.profile,
         v.touchpoint,
         v.stage,
         count(*) as n,
         sum(v.goal_after) as k,
         sum(v.stage_goal_after) as k_stage
     from touchpoint_visits as v
-    inner join jm_internal.int_journey_segments as sg on sg.journey_id = v.journey_id
-    group by sg.segment, sg.segment_value, v.touchpoint, v.stage
+    inner join jm_internal.int_journey_profiles as p on p.journey_id = v.journey_id
+    group by p.profile, v.touchpoint, v.stage
+),
+
+at_touchpoint as (
+    select
+        ps.segment,
+        ps.segment_value,
+        a.touchpoint,
+        a.stage,
+        sum(a.n) as n,
+        sum(a.k) as k,
+        sum(a.k_stage) as k_stage
+    from at_touchpoint_by_profile as a
+    inner join jm_internal.int_profile_segments as ps on ps.profile = a.profile
+    group by ps.segment, ps.segment_value, a.touchpoint, a.stage
+),
+
+at_stage_by_profile as (
+    select p.profile, v.node as stage, count(*) as n, sum(v.goal_after) as k
+    from jm_internal.int_node_visits as v
+    inner join jm_internal.int_journey_profiles as p on p.journey_id = v.journey_id
+    where v.level = 'stage'
+    group by p.profile, v.node
 ),
 
 at_stage as (
-    select sg.segment, sg.segment_value, v.node as stage, count(*) as n, sum(v.goal_after) as k
-    from jm_internal.int_node_visits as v
-    inner join jm_internal.int_journey_segments as sg on sg.journey_id = v.journey_id
-    where v.level = 'stage'
-    group by sg.segment, sg.segment_value, v.node
+    select ps.segment, ps.segment_value, a.stage, sum(a.n) as n, sum(a.k) as k
+    from at_stage_by_profile as a
+    inner join jm_internal.int_profile_segments as ps on ps.profile = a.profile
+    group by ps.segment, ps.segment_value, a.stage
 ),
 
 tested as (

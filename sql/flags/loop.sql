@@ -10,7 +10,8 @@
 -- Lost goal completions: repeating journeys times (the others' goal rate - theirs), both
 -- measured after the first visit of the cycle's first touchpoint.
 -- Inputs: journey_steps, jm_internal.int_moves, jm_internal.int_node_visits,
--- jm_internal.int_journey_segments, map_touchpoints, map_targets.
+-- jm_internal.int_journey_profiles, jm_internal.int_profile_segments, map_touchpoints,
+-- map_targets.
 with
 steps as (
     select s.journey_id, s.step, s.touchpoint,
@@ -146,19 +147,34 @@ outcomes as (
     left join repeating as r on r.cycle = e.cycle and r.journey_id = v.journey_id
 ),
 
-counted as (
+-- counted per segment profile, then spread over the profile's segments
+counted_by_profile as (
     select
         o.cycle,
-        sg.segment,
-        sg.segment_value,
+        p.profile,
         count(*) filter (where o.repeated) as k,
         count(*) as n,
         count(*) filter (where o.repeated and o.goal_after = 1) as k_goal,
         count(*) filter (where not o.repeated and o.goal_after = 1) as others_goal,
         count(*) filter (where not o.repeated) as others
     from outcomes as o
-    inner join jm_internal.int_journey_segments as sg on sg.journey_id = o.journey_id
-    group by o.cycle, sg.segment, sg.segment_value
+    inner join jm_internal.int_journey_profiles as p on p.journey_id = o.journey_id
+    group by o.cycle, p.profile
+),
+
+counted as (
+    select
+        c.cycle,
+        ps.segment,
+        ps.segment_value,
+        cast(sum(c.k) as bigint) as k,
+        cast(sum(c.n) as bigint) as n,
+        cast(sum(c.k_goal) as bigint) as k_goal,
+        cast(sum(c.others_goal) as bigint) as others_goal,
+        cast(sum(c.others) as bigint) as others
+    from counted_by_profile as c
+    inner join jm_internal.int_profile_segments as ps on ps.profile = c.profile
+    group by c.cycle, ps.segment, ps.segment_value
 ),
 
 targets as (

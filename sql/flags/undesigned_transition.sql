@@ -9,7 +9,7 @@
 -- effect.
 -- Lost goal completions: journeys taking it times (the others' goal rate - theirs).
 -- Inputs: jm_internal.int_moves, jm_internal.int_node_visits, jm_internal.int_journeys,
--- jm_internal.int_journey_segments, map_targets.
+-- jm_internal.int_journey_profiles, jm_internal.int_profile_segments, map_targets.
 with
 undesigned as (
     select
@@ -38,25 +38,35 @@ at_source as (
     where '__start__' in (select from_touchpoint from moves)
 ),
 
--- journeys at each source and their goals, per segment
-sources as (
+-- journeys at each source and their goals, per segment profile, then per segment
+sources_by_profile as (
     select
-        sg.segment,
-        sg.segment_value,
+        p.profile,
         a.from_touchpoint,
         count(*) as at_source,
         count(*) filter (where a.goal_after = 1) as source_goal
     from at_source as a
-    inner join jm_internal.int_journey_segments as sg on sg.journey_id = a.journey_id
-    group by sg.segment, sg.segment_value, a.from_touchpoint
+    inner join jm_internal.int_journey_profiles as p on p.journey_id = a.journey_id
+    group by p.profile, a.from_touchpoint
 ),
 
--- journeys at a source taking a move, per segment: their goals after the move, and after
--- the source (to take them out of the source's goals, leaving the others')
-taken as (
+sources as (
     select
-        sg.segment,
-        sg.segment_value,
+        ps.segment,
+        ps.segment_value,
+        s.from_touchpoint,
+        cast(sum(s.at_source) as bigint) as at_source,
+        cast(sum(s.source_goal) as bigint) as source_goal
+    from sources_by_profile as s
+    inner join jm_internal.int_profile_segments as ps on ps.profile = s.profile
+    group by ps.segment, ps.segment_value, s.from_touchpoint
+),
+
+-- journeys at a source taking a move: their goals after the move, and after the source (to
+-- take them out of the source's goals, leaving the others'), per profile, then per segment
+taken_by_profile as (
+    select
+        p.profile,
         u.from_touchpoint,
         u.to_touchpoint,
         count(*) as took,
@@ -65,8 +75,22 @@ taken as (
     from undesigned as u
     inner join at_source as a
         on a.journey_id = u.journey_id and a.from_touchpoint = u.from_touchpoint
-    inner join jm_internal.int_journey_segments as sg on sg.journey_id = u.journey_id
-    group by sg.segment, sg.segment_value, u.from_touchpoint, u.to_touchpoint
+    inner join jm_internal.int_journey_profiles as p on p.journey_id = u.journey_id
+    group by p.profile, u.from_touchpoint, u.to_touchpoint
+),
+
+taken as (
+    select
+        ps.segment,
+        ps.segment_value,
+        t.from_touchpoint,
+        t.to_touchpoint,
+        cast(sum(t.took) as bigint) as took,
+        cast(sum(t.took_goal) as bigint) as took_goal,
+        cast(sum(t.took_source_goal) as bigint) as took_source_goal
+    from taken_by_profile as t
+    inner join jm_internal.int_profile_segments as ps on ps.profile = t.profile
+    group by ps.segment, ps.segment_value, t.from_touchpoint, t.to_touchpoint
 ),
 
 outcomes as (

@@ -2,7 +2,8 @@
 -- A journey counts for a stage when it got at least that far (its furthest stage), so the
 -- funnel never grows: overall conversion = reached / entered, relative = reached / reached
 -- at the previous stage.
--- Inputs: journey_steps, jm_internal.int_journey_segments, map_touchpoints, map_stages.
+-- Inputs: journey_steps, jm_internal.int_journey_profiles, jm_internal.int_profile_segments,
+-- map_touchpoints, map_stages.
 with
 furthest as (
     select s.journey_id, max(m.stage_order) as furthest_stage
@@ -11,10 +12,18 @@ furthest as (
     group by s.journey_id
 ),
 
-segmented as (
-    select sg.segment, sg.segment_value, f.furthest_stage
+-- journeys per segment profile (int_journey_profiles) and furthest stage, then per segment
+by_profile as (
+    select p.profile, f.furthest_stage, count(*) as journeys
     from furthest as f
-    inner join jm_internal.int_journey_segments as sg on sg.journey_id = f.journey_id
+    inner join jm_internal.int_journey_profiles as p on p.journey_id = f.journey_id
+    group by p.profile, f.furthest_stage
+),
+
+segmented as (
+    select ps.segment, ps.segment_value, b.furthest_stage, b.journeys
+    from by_profile as b
+    inner join jm_internal.int_profile_segments as ps on ps.profile = b.profile
 ),
 
 reached as (
@@ -24,8 +33,9 @@ reached as (
         st.stage,
         st.stage_order,
         st.emotion,
-        count(*) filter (where sg.furthest_stage >= st.stage_order) as journeys_reached,
-        count(*) as journeys_entered
+        cast(coalesce(sum(sg.journeys) filter (where sg.furthest_stage >= st.stage_order), 0)
+            as bigint) as journeys_reached,
+        cast(sum(sg.journeys) as bigint) as journeys_entered
     from segmented as sg
     cross join map_stages as st
     group by sg.segment, sg.segment_value, st.stage, st.stage_order, st.emotion

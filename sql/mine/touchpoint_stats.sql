@@ -5,22 +5,17 @@
 -- on, and for goals. A journey that reached a goal is never lost. goal_rate: journeys that reach a goal after their first visit / journeys visiting.
 -- Each rate has its Wilson 95% interval.
 -- Drop-off is decided once, in int_node_visits (dropped_off, can_drop_off).
--- Inputs: jm_internal.int_node_visits, jm_internal.int_journey_segments, journey_steps,
+-- Inputs: jm_internal.int_node_visits, jm_internal.int_journey_profiles,
+-- jm_internal.int_profile_segments, jm_internal.int_journey_segments, journey_steps,
 -- map_touchpoints, map_stages.
 with
-visits as (
-    select v.*, sg.segment, sg.segment_value
-    from jm_internal.int_node_visits as v
-    inner join jm_internal.int_journey_segments as sg on sg.journey_id = v.journey_id
-),
-
-counted as (
+-- counted per segment profile (int_journey_profiles), then spread over its segments
+counted_by_profile as (
     select
-        v.segment,
-        v.segment_value,
+        p.profile,
         v.level,
         v.node,
-        cast(sum(v.visits) as bigint) as visits,
+        sum(v.visits) as visits,
         count(*) as journeys,
         count(*) filter (where v.is_last and not v.reached_goal) as exits,
         count(*) filter (where v.dropped_off) as not_went_on,
@@ -28,8 +23,28 @@ counted as (
         count(*) filter (where v.went_on = 1) as continued,
         count(*) filter (where v.went_on = 1 and v.goal_after = 1) as continued_goal_journeys,
         count(*) filter (where v.goal_after = 1) as goal_journeys
-    from visits as v
-    group by v.segment, v.segment_value, v.level, v.node
+    from jm_internal.int_node_visits as v
+    inner join jm_internal.int_journey_profiles as p on p.journey_id = v.journey_id
+    group by p.profile, v.level, v.node
+),
+
+counted as (
+    select
+        ps.segment,
+        ps.segment_value,
+        c.level,
+        c.node,
+        cast(sum(c.visits) as bigint) as visits,
+        cast(sum(c.journeys) as bigint) as journeys,
+        cast(sum(c.exits) as bigint) as exits,
+        cast(sum(c.not_went_on) as bigint) as not_went_on,
+        bool_or(c.can_drop_off) as can_drop_off,
+        cast(sum(c.continued) as bigint) as continued,
+        cast(sum(c.continued_goal_journeys) as bigint) as continued_goal_journeys,
+        cast(sum(c.goal_journeys) as bigint) as goal_journeys
+    from counted_by_profile as c
+    inner join jm_internal.int_profile_segments as ps on ps.profile = c.profile
+    group by ps.segment, ps.segment_value, c.level, c.node
 ),
 
 seconds_to_next as (

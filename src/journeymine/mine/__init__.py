@@ -108,6 +108,9 @@ def mine(
     t = _timed(seconds, "token replay", t)
     build("mine/int_journey_segments")
     build("mine/int_node_visits")
+    build("mine/int_journey_profiles")
+    # the segments of every profile: the aggregates below count per profile first
+    sql.create_table_as(con, "jm_internal.int_profile_segments", "mine/int_profile_segments")
     if not built.full:
         scope.note_new_weeks(con)
     sql.create_table_as(con, "touchpoint_stats", "mine/touchpoint_stats")
