@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import random
 from collections import Counter
 
 import pytest
@@ -84,3 +86,46 @@ def test_token_replay_of_deviating_journeys_is_the_same_in_every_process() -> No
         )  # fmt: skip
         results.add(done.stdout.strip().splitlines()[-1])
     assert len(results) == 1
+
+
+def _inductive_tree(log: Counter[tuple[str, ...]], *, one_pass: bool) -> str:
+    from pm4py.algo.discovery.inductive.dtypes.im_ds import IMDataStructureUVCL
+    from pm4py.algo.discovery.inductive.variants.imf import IMFUVCL
+    from pm4py.objects.process_tree.utils.generic import fold, tree_sort
+
+    parameters = {"noise_threshold": 0.2}
+    with pm4py_adapter._one_pass_dfg() if one_pass else contextlib.nullcontext():
+        tree = fold(IMFUVCL(parameters).apply(IMDataStructureUVCL(log), parameters))
+    tree_sort(tree)
+    return str(tree)
+
+
+def test_one_pass_dfg_is_what_pm4py_computes(mined_stories: Mined) -> None:
+    """The inductive miner's DFG of a sub-log: the same counts in the same counter order as
+    pm4py's own (the miner's choices may follow the order), and the same discovered tree."""
+    from pm4py.util.compression import util
+
+    pm4py_adapter._pm4py()
+    rng = random.Random(5)
+    activities = [f"t{i}" for i in range(12)]
+    log: Counter[tuple[str, ...]] = Counter()
+    for _ in range(400):
+        trace = tuple(rng.choice(activities) for _ in range(rng.randint(0, 9)))
+        log[trace] += rng.randint(1, 50)
+    ours, theirs = pm4py_adapter.dfg_of_variants(log), util.discover_dfg_uvcl(log)
+    assert list(ours.graph.items()) == list(theirs.graph.items())
+    assert list(ours.start_activities.items()) == list(theirs.start_activities.items())
+    assert list(ours.end_activities.items()) == list(theirs.end_activities.items())
+    assert len(ours.graph) > 100 and () in log  # many pairs, and an empty trace skipped
+
+    con = mined_stories[0]
+    variants = Counter(
+        {
+            tuple(s.split(" > ")): n
+            for s, n in con.execute("select sequence, journeys from variants").fetchall()
+        }
+    )
+    tree = _inductive_tree(variants, one_pass=True)
+    assert tree == _inductive_tree(variants, one_pass=False)
+    assert tree.count("'") > 20  # a real model, many activities
+    assert util.discover_dfg_uvcl is not pm4py_adapter.dfg_of_variants  # patch undone
