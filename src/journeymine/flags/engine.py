@@ -186,8 +186,12 @@ def _concentration(
 
 
 def findings(candidates: Iterable[Candidate], settings: Mining) -> list[Finding]:
-    """Test every candidate, control the false discovery rate, keep what matters."""
-    rows = list(candidates)
+    """Test every candidate, control the false discovery rate, keep what matters.
+
+    The rules' rows come in no particular order; they are sorted first, so that ties (two
+    segments equally worst, two findings losing as much) are broken the same way every run.
+    """
+    rows = sorted(candidates, key=lambda c: (c.kind, c.subject, c.segment, c.segment_value))
     tested = [c for c in rows if _testable(c, settings)]
     p_values = [p_value(c) for c in tested]
     q_values = stats.bh_adjusted(p_values)
