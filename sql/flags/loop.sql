@@ -4,80 +4,20 @@
 -- move the map does not design: cycles the map intends (browsing back and forth between
 -- designed pages) are not problems. Only steps before a journey's first goal count.
 -- A cycle is named by its touchpoints in order, starting from the one earliest in the map
--- (touchpoint_order), so A > B > C and B > C > A are the same cycle.
+-- (touchpoint_order), so A > B > C and B > C > A are the same cycle. Each journey's cycles
+-- are found once, when its journey is built (jm_internal.int_journey_cycles).
 -- k of n: journeys repeating the cycle, of the journeys visiting every touchpoint of it;
 -- tested against the map's max_loop_rate of its touchpoints (the smallest).
 -- Lost goal completions: repeating journeys times (the others' goal rate - theirs), both
 -- measured after the first visit of the cycle's first touchpoint.
--- Inputs: journey_steps, jm_internal.int_moves, jm_internal.int_node_visits,
--- jm_internal.int_journey_profiles, jm_internal.int_profile_segments, map_touchpoints,
--- map_targets.
+-- Inputs: jm_internal.int_journey_cycles, journey_steps, jm_internal.int_node_visits,
+-- jm_internal.int_journey_profiles, jm_internal.int_profile_segments, map_targets.
 with
-steps as (
-    select s.journey_id, s.step, s.touchpoint,
-        coalesce(m.touchpoint_order, 1000000) as map_order
-    from journey_steps as s
-    left join map_touchpoints as m on m.touchpoint = s.touchpoint
-    where not s.after_goal
-),
-
-returns as (
-    select
-        journey_id,
-        step as start_step,
-        lead(step) over (partition by journey_id, touchpoint order by step) as back_step
-    from steps
-),
-
--- each return after going further, up to $max_cycle_length touchpoints round
-cycles as (
-    select journey_id, start_step, back_step
-    from returns
-    where back_step > start_step + 1 and back_step - start_step <= $max_cycle_length
-),
-
-cycle_steps as (
-    select
-        c.journey_id,
-        c.start_step,
-        c.back_step - c.start_step as cycle_length,
-        s.step - c.start_step as pos,
-        s.touchpoint,
-        s.map_order,
-        mv.designed
-    from cycles as c
-    inner join steps as s
-        on s.journey_id = c.journey_id and s.step >= c.start_step and s.step < c.back_step
-    inner join jm_internal.int_moves as mv on mv.journey_id = s.journey_id and mv.step = s.step
-),
-
--- the rotation that starts at the touchpoint earliest in the map
-anchored as (
-    select
-        *,
-        first_value(pos) over (
-            partition by journey_id, start_step order by map_order, touchpoint, pos
-        ) as anchor
-    from cycle_steps
-),
-
-named as (
-    select
-        journey_id,
-        start_step,
-        string_agg(touchpoint, ' > ' order by (pos - anchor + cycle_length) % cycle_length)
-            as cycle,
-        min(case when pos = anchor then touchpoint end) as first_touchpoint,
-        bool_and(designed) as designed
-    from anchored
-    group by journey_id, start_step
-),
-
 -- cycles with an undesigned move, repeated by at least 3 journeys (fewer cannot be judged;
 -- the denominator still needs $min_journeys)
 frequent as (
     select cycle, min(first_touchpoint) as first_touchpoint
-    from named
+    from jm_internal.int_journey_cycles
     where not designed
     group by cycle
     having count(distinct journey_id) >= least(3, $min_journeys)
@@ -85,15 +25,28 @@ frequent as (
 
 repeating as (
     select distinct n.journey_id, n.cycle
-    from named as n
+    from jm_internal.int_journey_cycles as n
     inner join frequent as f on f.cycle = n.cycle
 ),
 
+-- every round of a cycle passes the same touchpoints: read them from one journey's round
+one_round as (
+    select journey_id, start_step, back_step, cycle
+    from (
+        select
+            n.*,
+            row_number() over (partition by n.cycle order by n.journey_id, n.start_step) as nth
+        from jm_internal.int_journey_cycles as n
+        inner join frequent as f on f.cycle = n.cycle
+    ) as numbered
+    where nth = 1
+),
+
 cycle_touchpoints as (
-    select distinct n.cycle, a.touchpoint
-    from named as n
-    inner join frequent as f on f.cycle = n.cycle
-    inner join anchored as a on a.journey_id = n.journey_id and a.start_step = n.start_step
+    select distinct r.cycle, s.touchpoint
+    from one_round as r
+    inner join journey_steps as s
+        on s.journey_id = r.journey_id and s.step >= r.start_step and s.step < r.back_step
 ),
 
 cycle_sizes as (

@@ -349,6 +349,7 @@ comment on table jm_internal.int_variants is 'Internal. One row per variant befo
 comment on table jm_internal.int_node_visits is 'Internal. One row per (journey_id, level, node) visited: what happened after the first visit, up to the journey''s first goal.';
 comment on table jm_internal.int_journey_segments is 'Internal. One row per (journey_id, segment): the segments a journey is counted in.';
 comment on table jm_internal.int_journey_profiles is 'Internal. One row per journey: its segment profile (the combination of segment values it counts in); additive counts per segment are summed per profile first.';
+comment on table jm_internal.int_journey_cycles is 'Internal. One row per rework cycle a journey went round before its first goal (journey_id, start_step): the cycle named from its touchpoint earliest in the map, and whether the map designs every move of it. The loop rule reads it.';
 comment on table jm_internal.int_profile_segments is 'Internal. One row per (profile, segment): the segments the journeys of a segment profile count in.';
 comment on table jm_internal.unstitched_edges is 'Internal. One row per identity link loaded since the last stitch: where the next (incremental) stitch starts.';
 comment on table jm_internal.pending_customers is 'Internal. One row per customer whose events changed (new, or re-pointed by stitching) since journeys were last built: whose journeys the next analysis rebuilds.';

@@ -86,6 +86,7 @@ def mine(
         "collapse_repeats": config.journeys.collapse_repeats,
         "segment_attributes": list(config.journeys.segment_attributes) or ["__journeymine_none__"],
         "rare_share": config.mining.rare_share,
+        "max_cycle_length": config.mining.max_cycle_length,
     }
     per_journey = dict((model, table) for table, model in scope.PER_JOURNEY)
 
@@ -109,6 +110,7 @@ def mine(
     build("mine/int_journey_segments")
     build("mine/int_node_visits")
     build("mine/int_journey_profiles")
+    build("mine/int_journey_cycles")
     # the segments of every profile: the aggregates below count per profile first
     sql.create_table_as(con, "jm_internal.int_profile_segments", "mine/int_profile_segments")
     if not built.full:

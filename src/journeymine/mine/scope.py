@@ -32,6 +32,7 @@ PER_JOURNEY: tuple[tuple[str, str], ...] = (
     ("journeys", "journeys/journeys"),
     ("jm_internal.int_journey_segments", "mine/int_journey_segments"),
     ("jm_internal.int_journey_profiles", "mine/int_journey_profiles"),
+    ("jm_internal.int_journey_cycles", "mine/int_journey_cycles"),
     ("jm_internal.int_node_visits", "mine/int_node_visits"),
 )
 _MAP_TABLES = ("map_stages", "map_touchpoints", "map_transitions", "map_targets", "map_personas")
@@ -60,6 +61,8 @@ def fingerprint(con: duckdb.DuckDBPyConnection, config: Config) -> str:
         rows = con.execute(f"select * from {table}").fetchall()
         digest.update(repr(sorted(map(repr, rows))).encode())
     digest.update(config.journeys.model_dump_json().encode())
+    # the one mining setting a per-journey model reads (int_journey_cycles)
+    digest.update(f"max_cycle_length={config.mining.max_cycle_length}".encode())
     for _, model in PER_JOURNEY:
         digest.update(sql.load(model).encode())
     return digest.hexdigest()
