@@ -6,52 +6,77 @@
 -- checkout. Counts only; rates are derived from them.
 -- $scoped: only the ISO weeks in jm_touched_weeks (and their days): the periods an
 -- incremental night's journeys count in, before and after.
--- Inputs: jm_internal.int_node_visits, jm_internal.int_journey_segments, jm_touched_weeks.
+-- Inputs: jm_internal.int_node_visits, jm_internal.int_journey_profiles,
+-- jm_internal.int_profile_segments, jm_touched_weeks.
 with
-visits as (
-    select v.*, sg.segment, sg.segment_value
+-- counted per segment profile (int_journey_profiles) and day, then spread over the
+-- profile's segments; a week is the sum of its days
+by_profile as (
+    select
+        p.profile,
+        cast(date_trunc('day', v.first_at) as date) as day,
+        v.level,
+        v.node,
+        count(*) as journeys,
+        count(*) filter (where v.dropped_off) as drop_offs,
+        count(*) filter (where v.is_last and not v.reached_goal) as exits,
+        count(*) filter (where v.goal_after = 1) as goal_journeys,
+        count(*) filter (where v.went_on = 1) as continued,
+        count(*) filter (where v.went_on = 1 and v.goal_after = 1) as continued_goal_journeys
     from jm_internal.int_node_visits as v
-    inner join jm_internal.int_journey_segments as sg on sg.journey_id = v.journey_id
+    inner join jm_internal.int_journey_profiles as p on p.journey_id = v.journey_id
     where not $scoped
         or cast(date_trunc('week', v.first_at) as date) in (
             select period_start from jm_touched_weeks
         )
+    group by p.profile, cast(date_trunc('day', v.first_at) as date), v.level, v.node
 ),
 
-grains as (
-    select 'day' as grain
-    union all
-    select 'week'
-),
-
-dated as (
+by_day as (
     select
-        g.grain,
-        case
-            when g.grain = 'day' then cast(date_trunc('day', v.first_at) as date)
-            else cast(date_trunc('week', v.first_at) as date)
-        end as period_start,
-        v.*
-    from visits as v
-    cross join grains as g
+        ps.segment,
+        ps.segment_value,
+        b.day,
+        b.level,
+        b.node,
+        cast(sum(b.journeys) as bigint) as journeys,
+        cast(sum(b.drop_offs) as bigint) as drop_offs,
+        cast(sum(b.exits) as bigint) as exits,
+        cast(sum(b.goal_journeys) as bigint) as goal_journeys,
+        cast(sum(b.continued) as bigint) as continued,
+        cast(sum(b.continued_goal_journeys) as bigint) as continued_goal_journeys
+    from by_profile as b
+    inner join jm_internal.int_profile_segments as ps on ps.profile = b.profile
+    group by ps.segment, ps.segment_value, b.day, b.level, b.node
+),
+
+by_week as (
+    select
+        segment,
+        segment_value,
+        cast(date_trunc('week', day) as date) as week,
+        level,
+        node,
+        cast(sum(journeys) as bigint) as journeys,
+        cast(sum(drop_offs) as bigint) as drop_offs,
+        cast(sum(exits) as bigint) as exits,
+        cast(sum(goal_journeys) as bigint) as goal_journeys,
+        cast(sum(continued) as bigint) as continued,
+        cast(sum(continued_goal_journeys) as bigint) as continued_goal_journeys
+    from by_day
+    group by segment, segment_value, cast(date_trunc('week', day) as date), level, node
 ),
 
 final as (
     select
-        d.grain,
-        d.period_start,
-        d.segment,
-        d.segment_value,
-        d.level,
-        d.node,
-        count(*) as journeys,
-        count(*) filter (where d.dropped_off) as drop_offs,
-        count(*) filter (where d.is_last and not d.reached_goal) as exits,
-        count(*) filter (where d.goal_after = 1) as goal_journeys,
-        count(*) filter (where d.went_on = 1) as continued,
-        count(*) filter (where d.went_on = 1 and d.goal_after = 1) as continued_goal_journeys
-    from dated as d
-    group by d.grain, d.period_start, d.segment, d.segment_value, d.level, d.node
+        'day' as grain, day as period_start, segment, segment_value, level, node, journeys,
+        drop_offs, exits, goal_journeys, continued, continued_goal_journeys
+    from by_day
+    union all
+    select
+        'week', week, segment, segment_value, level, node, journeys,
+        drop_offs, exits, goal_journeys, continued, continued_goal_journeys
+    from by_week
 )
 
 select * from final
