@@ -84,35 +84,59 @@ set_exposed as (
     having count(*) = max(z.touchpoints)
 ),
 
--- every journey that visited each touchpoint of the cycle (those who could have repeated
--- it), whether it repeated it, and whether it reached a goal after the cycle's first
--- touchpoint
-outcomes as (
+-- the journeys exposed to each cycle (that visited each touchpoint of it, so could have
+-- repeated it) and their goals after its first touchpoint, per segment profile: journeys
+-- are counted per (visited set, profile, touchpoint) first, so no row per journey and cycle
+set_profiles as (
     select
-        e.cycle,
-        v.journey_id,
-        r.journey_id is not null as repeated,
-        v.goal_after
+        s.visited_set,
+        p.profile,
+        v.touchpoint,
+        count(*) as journeys,
+        count(*) filter (where v.goal_after = 1) as goal_journeys
+    from visited_sets as s
+    inner join jm_internal.int_journey_profiles as p on p.journey_id = s.journey_id
+    inner join visited as v on v.journey_id = s.journey_id
+    group by s.visited_set, p.profile, v.touchpoint
+),
+
+exposed_by_profile as (
+    select e.cycle, sp.profile, sum(sp.journeys) as n, sum(sp.goal_journeys) as goal_journeys
     from set_exposed as e
     inner join frequent as f on f.cycle = e.cycle
-    inner join visited_sets as s on s.visited_set = e.visited_set
-    inner join visited as v on v.journey_id = s.journey_id and v.touchpoint = f.first_touchpoint
-    left join repeating as r on r.cycle = e.cycle and r.journey_id = v.journey_id
+    inner join set_profiles as sp
+        on sp.visited_set = e.visited_set and sp.touchpoint = f.first_touchpoint
+    group by e.cycle, sp.profile
+),
+
+-- of those, the journeys that repeated it, and their goals after its first touchpoint (a
+-- journey that went round a cycle before its first goal visited each touchpoint of it
+-- before that goal, so int_node_visits holds them all: it is one of the exposed)
+repeated_by_profile as (
+    select
+        r.cycle,
+        p.profile,
+        count(*) as k,
+        count(*) filter (where v.goal_after = 1) as k_goal
+    from repeating as r
+    inner join frequent as f on f.cycle = r.cycle
+    inner join visited as v on v.journey_id = r.journey_id and v.touchpoint = f.first_touchpoint
+    inner join jm_internal.int_journey_profiles as p on p.journey_id = r.journey_id
+    group by r.cycle, p.profile
 ),
 
 -- counted per segment profile, then spread over the profile's segments
 counted_by_profile as (
     select
-        o.cycle,
-        p.profile,
-        count(*) filter (where o.repeated) as k,
-        count(*) as n,
-        count(*) filter (where o.repeated and o.goal_after = 1) as k_goal,
-        count(*) filter (where not o.repeated and o.goal_after = 1) as others_goal,
-        count(*) filter (where not o.repeated) as others
-    from outcomes as o
-    inner join jm_internal.int_journey_profiles as p on p.journey_id = o.journey_id
-    group by o.cycle, p.profile
+        x.cycle,
+        x.profile,
+        coalesce(r.k, 0) as k,
+        x.n,
+        coalesce(r.k_goal, 0) as k_goal,
+        x.goal_journeys - coalesce(r.k_goal, 0) as others_goal,
+        x.n - coalesce(r.k, 0) as others
+    from exposed_by_profile as x
+    left join repeated_by_profile as r on r.cycle = x.cycle and r.profile = x.profile
 ),
 
 counted as (
