@@ -3,21 +3,12 @@
 -- chat's is the stage of the chat touchpoint that started the conversation, a social text's
 -- the stage of the customer's last journey step at or before it. Texts whose journey is not
 -- in the scope (or that come before any step) are left out.
--- Inputs: events, journey_steps, journeys, jm_internal.int_journey_segments, map_touchpoints.
+-- Inputs: events, journey_steps, jm_report_scope (report/scope), map_touchpoints.
 with
-
-scope as (
-    select j.journey_id
-    from journeys as j
-    inner join jm_internal.int_journey_segments as s on s.journey_id = j.journey_id
-    where s.segment = $segment and s.segment_value = $segment_value
-        and j.started_at >= $start and j.started_at < $end
-),
-
 steps as (
     select js.customer_id, js.occurred_at, js.event_id, js.source, tp.stage, tp.channel
     from journey_steps as js
-    inner join scope as s on s.journey_id = js.journey_id
+    inner join jm_report_scope as s on s.journey_id = js.journey_id
     inner join map_touchpoints as tp on tp.touchpoint = js.touchpoint
 ),
 

@@ -4,22 +4,12 @@
 -- csat: the mean CSAT of chat conversations started at a chat touchpoint of the stage (and
 -- how many were rated); chat_help_rate: the share of the stage's journeys that used one of
 -- its chat touchpoints. The sentiment of customers' words is scored in Python (customer_texts).
--- Inputs: journeys, jm_internal.int_journey_segments, journey_steps, events, map_touchpoints,
--- map_stages.
+-- Inputs: jm_report_scope (report/scope), journey_steps, events, map_touchpoints, map_stages.
 with
-
-scope as (
-    select j.journey_id
-    from journeys as j
-    inner join jm_internal.int_journey_segments as s on s.journey_id = j.journey_id
-    where s.segment = $segment and s.segment_value = $segment_value
-        and j.started_at >= $start and j.started_at < $end
-),
-
 steps as (
     select js.journey_id, js.event_id, js.source, tp.stage, tp.channel
     from journey_steps as js
-    inner join scope as s on s.journey_id = js.journey_id
+    inner join jm_report_scope as s on s.journey_id = js.journey_id
     inner join map_touchpoints as tp on tp.touchpoint = js.touchpoint
 ),
 

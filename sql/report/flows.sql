@@ -1,21 +1,12 @@
 -- grain: one row per move between two touchpoints that is designed or was taken by a journey
 -- of the report's scope (after its goal too: the map goes on to onboarding and advocacy):
 -- journeys taking it, and whether it is designed. Designed moves nobody took have 0 journeys.
--- Inputs: jm_internal.int_moves, journeys, jm_internal.int_journey_segments, map_transitions.
+-- Inputs: jm_internal.int_moves, jm_report_scope (report/scope), map_transitions.
 with
-
-scope as (
-    select j.journey_id
-    from journeys as j
-    inner join jm_internal.int_journey_segments as s on s.journey_id = j.journey_id
-    where s.segment = $segment and s.segment_value = $segment_value
-        and j.started_at >= $start and j.started_at < $end
-),
-
 moves as (
     select m.from_touchpoint, m.to_touchpoint, count(distinct m.journey_id) as journeys
     from jm_internal.int_moves as m
-    inner join scope as s on s.journey_id = m.journey_id
+    inner join jm_report_scope as s on s.journey_id = m.journey_id
     where m.from_touchpoint not in ('__start__', '__end__')
         and m.to_touchpoint not in ('__start__', '__end__')
         and m.from_touchpoint <> m.to_touchpoint

@@ -2,20 +2,11 @@
 -- that entered between $start and $end, in segment $segment = $segment_value), plus one row
 -- per channel ('channel', its name) for journeys that used it: journeys, goal and
 -- conforming-journey rates.
--- Inputs: journeys, jm_internal.int_journey_segments, journey_steps.
+-- Inputs: jm_report_scope (report/scope), jm_internal.int_journey_segments, journey_steps.
 with
-
-scope as (
-    select j.journey_id, j.reached_goal, j.conforms
-    from journeys as j
-    inner join jm_internal.int_journey_segments as s on s.journey_id = j.journey_id
-    where s.segment = $segment and s.segment_value = $segment_value
-        and j.started_at >= $start and j.started_at < $end
-),
-
 by_segment as (
     select s.segment, s.segment_value, sc.journey_id, sc.reached_goal, sc.conforms
-    from scope as sc
+    from jm_report_scope as sc
     inner join jm_internal.int_journey_segments as s on s.journey_id = sc.journey_id
     where s.segment <> 'all'
 ),
@@ -23,7 +14,7 @@ by_segment as (
 by_channel as (
     select distinct 'channel' as segment, js.channel as segment_value, sc.journey_id,
         sc.reached_goal, sc.conforms
-    from scope as sc
+    from jm_report_scope as sc
     inner join journey_steps as js on js.journey_id = sc.journey_id
 ),
 

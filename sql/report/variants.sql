@@ -1,22 +1,13 @@
 -- grain: one row per variant (distinct touchpoint sequence) taken by journeys of the report's
 -- scope, the $limit most common: journeys, their share, goal rate, and whether it conforms.
--- Inputs: journeys, jm_internal.int_journey_segments, variants.
+-- Inputs: jm_report_scope (report/scope), variants.
 with
-
-scope as (
-    select j.journey_id, j.variant_id, j.reached_goal
-    from journeys as j
-    inner join jm_internal.int_journey_segments as s on s.journey_id = j.journey_id
-    where s.segment = $segment and s.segment_value = $segment_value
-        and j.started_at >= $start and j.started_at < $end
-),
-
 counted as (
     select
         variant_id,
         count(*) as journeys,
         avg(case when reached_goal then 1.0 else 0.0 end) as goal_rate
-    from scope
+    from jm_report_scope
     group by variant_id
 ),
 

@@ -14,6 +14,7 @@ import pytest
 
 from journeymine.report import FILES, ReportScope, build_report
 from journeymine.report.findings import sentence
+from journeymine.report.scope import materialise
 from journeymine.report.sentiment import score, stage_sentiment
 from journeymine.warehouse import connect
 from tests.report.conftest import HOSTILE_LABEL, make_hostile
@@ -196,6 +197,7 @@ def test_sentiment_is_vader_over_a_bounded_sample(mined_warehouse: Path) -> None
     assert score("I love this bike, great service!") > 0.5
     assert score("Terrible, the app is broken and nobody helps.") < -0.5
     with connect(mined_warehouse, read_only=True) as con:
+        materialise(con, ReportScope().params())
         by_stage, read = stage_sentiment(con, ReportScope().params(), limit=5)
     assert read == 5
     assert sum(s.texts for s in by_stage.values()) == 5

@@ -30,7 +30,7 @@ from journeymine import sql
 from journeymine.report import charts, mapdraw
 from journeymine.report.findings import finding_key, pct, sentence
 from journeymine.report.flags_csv import export_flags_csv
-from journeymine.report.scope import ReportScope, segment_words
+from journeymine.report.scope import ReportScope, materialise, segment_words
 from journeymine.report.sentiment import SENTIMENT_SAMPLE, stage_sentiment
 
 HTML = "dropoff_report.html"
@@ -199,6 +199,7 @@ def build_report(
     run_date = run_date or date.today()
     params = scope.params()
     folder = Path(folder)
+    materialise(con, params)  # jm_report_scope: the journeys the models below report on
 
     labels = {r["touchpoint"]: str(r["label"] or r["touchpoint"]) for r in _rows(con, "map", {})}
     touchpoints = _rows(con, "map", {})

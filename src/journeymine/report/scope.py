@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import duckdb
+
+from journeymine import sql
+
 # Bounds standing for "no limit" on journeys' start times.
 _EARLIEST = datetime(1900, 1, 1)
 _LATEST = datetime(2200, 1, 1)
@@ -90,3 +94,10 @@ def segment_words(scope_or_pair: ReportScope | tuple[str, str]) -> str:
     if key == "channel":
         return f"journeys that used {value}"
     return f"{key.removeprefix('attribute:')} = {value}"
+
+
+def materialise(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> None:
+    """The scope's journeys (``sql/report/scope.sql``, for ``ReportScope.params()``) as temp
+    table ``jm_report_scope``, which every report model about the scope reads: filtered once
+    per report, not once per model. A temp table, so a read-only connection is enough."""
+    sql.create_table_as(con, "jm_report_scope", "report/scope", params, temp=True)

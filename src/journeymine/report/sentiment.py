@@ -50,7 +50,9 @@ def score(text: str) -> float:
 def stage_sentiment(
     con: duckdb.DuckDBPyConnection, params: dict[str, Any], limit: int = SENTIMENT_SAMPLE
 ) -> tuple[dict[str, StageSentiment], int]:
-    """The sentiment per stage over the most recent ``limit`` texts, and how many were read."""
+    """The sentiment per stage over the most recent ``limit`` texts, and how many were read.
+
+    Reads the scope's journeys from ``jm_report_scope`` (``scope.materialise``)."""
     rows = sql.fetch(con, "report/customer_texts", {**params, "limit": limit})
     scores = {text: score(text) for text in {r[2] for r in rows}}
     by_stage: dict[str, list[float]] = defaultdict(list)
