@@ -2,7 +2,8 @@
 -- undesigned_moves: moves the map does not design before the journey's first goal (an
 -- undesigned entry included; browsing on after a goal is not a deviation).
 -- $scoped: only the journeys in jm_scope_journeys (an incremental night rebuilds those).
--- Inputs: journey_steps, jm_internal.int_moves, events, map_personas, jm_scope_journeys.
+-- Inputs: journey_steps, jm_internal.int_moves, jm_internal.int_journey_attributes,
+-- map_personas, jm_scope_journeys.
 with
 steps as (
     select * from journey_steps
@@ -70,10 +71,9 @@ persona_matches as (
             p.attribute is null
             or exists (
                 select 1
-                from steps as s
-                inner join events as e on e.source = s.source and e.event_id = s.event_id
-                where s.journey_id = j.journey_id
-                    and jm_json_get(e.attributes, p.attribute) = p.equals
+                from jm_internal.int_journey_attributes as a
+                where a.journey_id = j.journey_id and a.name = p.attribute
+                    and a.value = p.equals
             )
         )
 ),

@@ -1,7 +1,7 @@
 -- grain: one row per (journey_id, segment): the segments a journey is counted in
 -- ('all', its entry channel, its persona, and each configured attribute of its events).
 -- $scoped: only the journeys in jm_scope_journeys (an incremental night rebuilds those).
--- Inputs: jm_internal.int_journeys, journey_steps, events, $segment_attributes,
+-- Inputs: jm_internal.int_journeys, jm_internal.int_journey_attributes, $segment_attributes,
 -- jm_scope_journeys.
 with
 journeys_ as (
@@ -9,16 +9,14 @@ journeys_ as (
     where (not $scoped or journey_id in (select journey_id from jm_scope_journeys))
 ),
 
+-- each configured attribute's smallest value on the journey's events, '(none)' if none
 attribute_values as (
-    select
-        s.journey_id,
-        a.name,
-        min(jm_json_get(e.attributes, a.name)) as value
-    from journey_steps as s
-    inner join events as e on e.source = s.source and e.event_id = s.event_id
-    cross join (select unnest($segment_attributes) as name) as a
-    where not $scoped or s.journey_id in (select journey_id from jm_scope_journeys)
-    group by s.journey_id, a.name
+    select j.journey_id, n.name, min(a.value) as value
+    from journeys_ as j
+    cross join (select unnest($segment_attributes) as name) as n
+    left join jm_internal.int_journey_attributes as a
+        on a.journey_id = j.journey_id and a.name = n.name
+    group by j.journey_id, n.name
 ),
 
 final as (

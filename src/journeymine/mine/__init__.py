@@ -99,6 +99,7 @@ def mine(
     (steps,) = con.execute("select count(*) from journey_steps").fetchall()[0]
     t = _timed(seconds, "journeys", t)
     build("mine/int_moves")
+    build("journeys/int_journey_attributes")
     build("journeys/int_journeys")
     sql.create_table_as(con, "transitions", "mine/transitions")
     sql.create_table_as(con, "jm_internal.int_variants", "mine/int_variants")

@@ -28,6 +28,7 @@ from journeymine.warehouse import has_table
 PER_JOURNEY: tuple[tuple[str, str], ...] = (
     ("journey_steps", "journeys/journey_steps"),
     ("jm_internal.int_moves", "mine/int_moves"),
+    ("jm_internal.int_journey_attributes", "journeys/int_journey_attributes"),
     ("jm_internal.int_journeys", "journeys/int_journeys"),
     ("journeys", "journeys/journeys"),
     ("jm_internal.int_journey_segments", "mine/int_journey_segments"),
