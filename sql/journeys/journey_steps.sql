@@ -58,37 +58,41 @@ collapsed as (
     where not ($collapse_repeats and starts_journey = 0 and touchpoint = prev_touchpoint)
 ),
 
+-- one window pass per journey (partitioned by customer and journey number, in the
+-- customer's order) gives the step, the next step and whether a goal came before
 stepped as (
+    select
+        c.customer_id,
+        c.journey_no,
+        row_number() over by_journey as step,
+        c.source,
+        c.event_id,
+        c.touchpoint,
+        c.channel,
+        c.occurred_at,
+        g.touchpoint is not null as is_goal,
+        coalesce(
+            sum(case when g.touchpoint is not null then 1 else 0 end) over (
+                by_journey rows between unbounded preceding and 1 preceding
+            ) > 0,
+            false
+        ) as after_goal,
+        lead(c.touchpoint) over by_journey as next_touchpoint,
+        lead(c.occurred_at) over by_journey as next_at
+    from collapsed as c
+    left join goals as g on g.touchpoint = c.touchpoint
+    window by_journey as (
+        partition by c.customer_id, c.journey_no order by c.occurred_at, c.load_id, c.record_no
+    )
+),
+
+final as (
     select
         -- c/0001 .. c/9999, then c/10000 on: padded for reading, never cut (lpad truncates)
         customer_id || '/' || case
             when journey_no < 10000 then lpad(cast(journey_no as varchar), 4, '0')
             else cast(journey_no as varchar)
         end as journey_id,
-        customer_id,
-        journey_no,
-        row_number() over (
-            partition by customer_id, journey_no order by occurred_at, load_id, record_no
-        ) as step,
-        source,
-        event_id,
-        touchpoint,
-        channel,
-        occurred_at
-    from collapsed
-),
-
-with_goals as (
-    select
-        s.*,
-        g.touchpoint is not null as is_goal
-    from stepped as s
-    left join goals as g on g.touchpoint = s.touchpoint
-),
-
-final as (
-    select
-        journey_id,
         customer_id,
         journey_no,
         step,
@@ -98,13 +102,10 @@ final as (
         channel,
         occurred_at,
         is_goal,
-        coalesce(
-            step > min(case when is_goal then step end) over (partition by journey_id), false
-        ) as after_goal,
-        lead(touchpoint) over by_journey as next_touchpoint,
-        jm_seconds_between(occurred_at, lead(occurred_at) over by_journey) as seconds_to_next
-    from with_goals
-    window by_journey as (partition by journey_id order by step)
+        after_goal,
+        next_touchpoint,
+        jm_seconds_between(occurred_at, next_at) as seconds_to_next
+    from stepped
 )
 
 select * from final
