@@ -19,43 +19,46 @@ steps as (
 ),
 
 touchpoint_first as (
-    select journey_id, touchpoint as node, min(step) as first_step, count(*) as visits,
-        min(occurred_at) as first_at
+    select journey_id, touchpoint as node, min(step) as first_step, max(step) as last_step,
+        count(*) as visits, min(occurred_at) as first_at
     from steps
     group by journey_id, touchpoint
 ),
 
-touchpoint_after as (
-    select
-        f.journey_id,
-        f.node,
-        max(case when d.to_touchpoint is not null then 1 else 0 end) as went_on,
-        max(case when s.is_goal then 1 else 0 end) as goal_after
-    from touchpoint_first as f
-    inner join steps as s on s.journey_id = f.journey_id and s.step > f.first_step
-    left join map_transitions as d
-        on d.from_touchpoint = f.node and d.to_touchpoint = s.touchpoint
-    group by f.journey_id, f.node
-),
-
 stage_first as (
     select journey_id, stage as node, min(stage_order) as stage_order, min(step) as first_step,
-        min(occurred_at) as first_at,
-        count(*) as visits
+        max(step) as last_step, min(occurred_at) as first_at, count(*) as visits
     from steps
     where stage is not null
     group by journey_id, stage
 ),
 
-stage_after as (
-    select
-        f.journey_id,
-        f.node,
-        max(case when s.stage_order > f.stage_order then 1 else 0 end) as went_on,
-        max(case when s.is_goal then 1 else 0 end) as goal_after
+-- the journey's goal step: the steps end at its first goal, so a goal came after a node's
+-- first visit when this step is later
+goal_steps as (
+    select journey_id, min(step) as goal_step
+    from steps
+    where is_goal
+    group by journey_id
+),
+
+-- a designed successor came after the first visit: the last visit of one of the node's
+-- designed next touchpoints is later (no pairing of every step with every later step)
+touchpoint_went_on as (
+    select distinct f.journey_id, f.node
+    from touchpoint_first as f
+    inner join map_transitions as d on d.from_touchpoint = f.node
+    inner join touchpoint_first as t
+        on t.journey_id = f.journey_id and t.node = d.to_touchpoint
+    where t.last_step > f.first_step
+),
+
+-- a later stage came after the first visit: a later stage's last visit is later
+stage_went_on as (
+    select distinct f.journey_id, f.node
     from stage_first as f
-    inner join steps as s on s.journey_id = f.journey_id and s.step > f.first_step
-    group by f.journey_id, f.node
+    inner join stage_first as t on t.journey_id = f.journey_id
+    where t.stage_order > f.stage_order and t.last_step > f.first_step
 ),
 
 -- where the map designs a way on (for a stage: a later stage) and the node is not a goal:
@@ -81,18 +84,22 @@ last_nodes as (
 visited as (
     select
         f.journey_id, 'touchpoint' as level, f.node, f.visits, f.first_at,
-        coalesce(a.went_on, 0) as went_on, coalesce(a.goal_after, 0) as goal_after,
+        case when w.node is not null then 1 else 0 end as went_on,
+        case when g.goal_step > f.first_step then 1 else 0 end as goal_after,
         l.last_touchpoint = f.node as is_last, l.reached_goal
     from touchpoint_first as f
-    left join touchpoint_after as a on a.journey_id = f.journey_id and a.node = f.node
+    left join touchpoint_went_on as w on w.journey_id = f.journey_id and w.node = f.node
+    left join goal_steps as g on g.journey_id = f.journey_id
     inner join last_nodes as l on l.journey_id = f.journey_id
     union all
     select
         f.journey_id, 'stage', f.node, f.visits, f.first_at,
-        coalesce(a.went_on, 0), coalesce(a.goal_after, 0),
+        case when w.node is not null then 1 else 0 end,
+        case when g.goal_step > f.first_step then 1 else 0 end,
         coalesce(l.last_stage = f.node, false), l.reached_goal
     from stage_first as f
-    left join stage_after as a on a.journey_id = f.journey_id and a.node = f.node
+    left join stage_went_on as w on w.journey_id = f.journey_id and w.node = f.node
+    left join goal_steps as g on g.journey_id = f.journey_id
     inner join last_nodes as l on l.journey_id = f.journey_id
 ),
 
