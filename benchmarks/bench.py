@@ -1072,18 +1072,20 @@ def machine() -> dict[str, Any]:
         except metadata.PackageNotFoundError:
             return None
 
-    def git(*args: str) -> str:
+    def git(*args: str, strip: bool = True) -> str:
         try:
-            return subprocess.run(
+            out = subprocess.run(
                 ["git", "-C", str(REPO), *args], capture_output=True, text=True, check=True
-            ).stdout.strip()
+            ).stdout
         except (OSError, subprocess.CalledProcessError):
             return ""
+        return out.strip() if strip else out
 
+    # unstripped: each line starts with a two-column status that may begin with a blank
     changed = [
         line[3:]
         for line in git(
-            "status", "--porcelain", "--", "src", "sql", "pipelines", "benchmarks"
+            "status", "--porcelain", "--", "src", "sql", "pipelines", "benchmarks", strip=False
         ).splitlines()
         if line.strip()
     ]
