@@ -1,7 +1,7 @@
 -- grain: one row per (journey_id, name, value): each value an event attribute takes on the
--- journey's events, for the attributes that the segments ($segment_attributes) and the
--- map's persona rules read. The events' JSON is read here once per journey; segments and
--- personas look values up instead of extracting them again.
+-- journey's events (null: some event lacks it), for the attributes that the segments
+-- ($segment_attributes) and the map's persona rules read. The events' JSON is read here once
+-- per journey; segments and personas look values up instead of extracting them again.
 -- $scoped: only the journeys in jm_scope_journeys (an incremental night rebuilds those).
 -- Inputs: journey_steps, events, map_personas, $segment_attributes, jm_scope_journeys.
 with
@@ -19,10 +19,12 @@ extracted as (
     where not $scoped or s.journey_id in (select journey_id from jm_scope_journeys)
 ),
 
+-- a null value (an event without the attribute) is kept: filtering it out here lets DuckDB
+-- push the JSON extraction below the join, onto every event, when a night rebuilds a few
+-- journeys; min() and = both ignore it
 final as (
     select distinct journey_id, name, value
     from extracted
-    where value is not null
 )
 
 select * from final
