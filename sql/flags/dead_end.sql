@@ -16,14 +16,12 @@ touchpoints as (
     select touchpoint, stage, goal_reachable from map_touchpoints where not is_goal
 ),
 
--- each visit of a touchpoint with its journey's visit of the touchpoint's stage, whether each
--- was followed by a goal
+-- each visit of a touchpoint, whether a goal followed it and whether one followed the
+-- journey's first visit of the touchpoint's stage (int_node_visits.stage_goal_after)
 touchpoint_visits as (
-    select t.journey_id, m.touchpoint, m.stage, t.goal_after, s.goal_after as stage_goal_after
+    select t.journey_id, m.touchpoint, m.stage, t.goal_after, t.stage_goal_after
     from jm_internal.int_node_visits as t
     inner join touchpoints as m on m.touchpoint = t.node
-    inner join jm_internal.int_node_visits as s
-        on s.journey_id = t.journey_id and s.level = 'stage' and s.node = m.stage
     where t.level = 'touchpoint'
 ),
 

@@ -1,10 +1,12 @@
 -- grain: one row per (journey_id, level, node) the journey visited, where level is
 -- 'touchpoint' (node = touchpoint) or 'stage' (node = stage): what happened after the
 -- first visit. went_on: a designed successor (for a stage: a later stage) came later;
--- goal_after: a goal came later; first_at: when the journey first got there; dropped_off:
--- neither a designed successor nor a goal came later, where the map designs a way on
--- (can_drop_off: not at a goal, nor where the map leads nowhere). Only steps up to the journey's first goal count: what a
--- customer browses after reaching a goal is neither a visit that failed nor a loss.
+-- goal_after: a goal came later; stage_goal_after: a goal came after the first visit of the
+-- node's stage (the dead_end rule's baseline; null for a touchpoint outside the map's
+-- stages); first_at: when the journey first got there; dropped_off: neither a designed
+-- successor nor a goal came later, where the map designs a way on (can_drop_off: not at a
+-- goal, nor where the map leads nowhere). Only steps up to the journey's first goal count:
+-- what a customer browses after reaching a goal is neither a visit that failed nor a loss.
 -- Inputs: journey_steps, jm_internal.int_journeys, map_touchpoints, map_transitions,
 -- map_stages, jm_scope_journeys ($scoped: only those journeys; an incremental night rebuilds
 -- them).
@@ -19,8 +21,8 @@ steps as (
 ),
 
 touchpoint_first as (
-    select journey_id, touchpoint as node, min(step) as first_step, max(step) as last_step,
-        count(*) as visits, min(occurred_at) as first_at
+    select journey_id, touchpoint as node, min(stage) as stage, min(step) as first_step,
+        max(step) as last_step, count(*) as visits, min(occurred_at) as first_at
     from steps
     group by journey_id, touchpoint
 ),
@@ -86,15 +88,22 @@ visited as (
         f.journey_id, 'touchpoint' as level, f.node, f.visits, f.first_at,
         case when w.node is not null then 1 else 0 end as went_on,
         case when g.goal_step > f.first_step then 1 else 0 end as goal_after,
+        case
+            when sf.node is null then null
+            when g.goal_step > sf.first_step then 1
+            else 0
+        end as stage_goal_after,
         l.last_touchpoint = f.node as is_last, l.reached_goal
     from touchpoint_first as f
     left join touchpoint_went_on as w on w.journey_id = f.journey_id and w.node = f.node
     left join goal_steps as g on g.journey_id = f.journey_id
+    left join stage_first as sf on sf.journey_id = f.journey_id and sf.node = f.stage
     inner join last_nodes as l on l.journey_id = f.journey_id
     union all
     select
         f.journey_id, 'stage', f.node, f.visits, f.first_at,
         case when w.node is not null then 1 else 0 end,
+        case when g.goal_step > f.first_step then 1 else 0 end,
         case when g.goal_step > f.first_step then 1 else 0 end,
         coalesce(l.last_stage = f.node, false), l.reached_goal
     from stage_first as f
