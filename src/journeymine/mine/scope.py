@@ -32,9 +32,9 @@ PER_JOURNEY: tuple[tuple[str, str], ...] = (
     ("jm_internal.int_journeys", "journeys/int_journeys"),
     ("journeys", "journeys/journeys"),
     ("jm_internal.int_journey_segments", "mine/int_journey_segments"),
+    ("jm_internal.int_node_visits", "mine/int_node_visits"),
     ("jm_internal.int_journey_profiles", "mine/int_journey_profiles"),
     ("jm_internal.int_journey_cycles", "mine/int_journey_cycles"),
-    ("jm_internal.int_node_visits", "mine/int_node_visits"),
 )
 _MAP_TABLES = ("map_stages", "map_touchpoints", "map_transitions", "map_targets", "map_personas")
 _FINGERPRINT_VERSION = "1"
