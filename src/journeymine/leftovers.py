@@ -36,21 +36,52 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _marked_processes(warehouse: Path) -> list[tuple[int, int]]:
-    """(pid, owner pid) of every process carrying the mark of a run on ``warehouse``."""
+def _environ(pid: str) -> bytes | None:
+    """The environment a process was started with, or None when it is gone or not ours."""
+    try:
+        return Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return None
+
+
+def _execing(pid: str) -> bool:
+    """A user process whose environment reads empty: it is in the middle of exec (the parent
+    of a vfork'd child resumes before the new program's environment is readable)."""
+    try:
+        os.readlink(f"/proc/{pid}/exe")  # kernel threads and zombies have none
+    except OSError:
+        return False
+    return True
+
+
+def _marked_processes(warehouse: Path, *, settle_seconds: float = 0.5) -> list[tuple[int, int]]:
+    """(pid, owner pid) of every process carrying the mark of a run on ``warehouse``.
+
+    A process just started by a live run may still be exec'ing, its environment empty for a
+    moment: such processes are read again (for up to ``settle_seconds``) rather than taken
+    as unmarked, or a live run could be judged gone and its partial copy removed.
+    """
     wanted = f"{MARK}=".encode()
     suffix = f":{warehouse.resolve()}".encode()
     found = []
-    for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            environ = (entry / "environ").read_bytes().split(b"\0")
-        except OSError:  # gone, or not ours to read
-            continue
-        for var in environ:
-            if var.startswith(wanted) and var.endswith(suffix):
-                owner = var[len(wanted) : -len(suffix)]
-                if owner.isdigit():
-                    found.append((int(entry.name), int(owner)))
+    pending = [entry.name for entry in Path("/proc").glob("[0-9]*")]
+    deadline = time.monotonic() + settle_seconds
+    while pending:
+        empty = []
+        for pid in pending:
+            environ = _environ(pid)
+            if environ == b"" and _execing(pid):
+                empty.append(pid)
+                continue
+            for var in (environ or b"").split(b"\0"):
+                if var.startswith(wanted) and var.endswith(suffix):
+                    owner = var[len(wanted) : -len(suffix)]
+                    if owner.isdigit():
+                        found.append((int(pid), int(owner)))
+        if not empty or time.monotonic() >= deadline:
+            break
+        pending = empty
+        time.sleep(0.02)
     return found
 
 
