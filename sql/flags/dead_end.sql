@@ -9,34 +9,27 @@
 -- (the loss is located where they stop). A touchpoint the map leaves with no way to any
 -- goal is a dead end by design ('structural', overall only).
 -- Lost goal completions: journeys through it times (baseline goal rate - its own).
--- Inputs: jm_internal.int_node_visits, jm_internal.int_journey_profiles,
--- jm_internal.int_profile_segments, touchpoint_stats, map_touchpoints.
+-- Inputs: jm_internal.int_node_counts, jm_internal.int_profile_segments, touchpoint_stats,
+-- map_touchpoints.
 with
 touchpoints as (
     select touchpoint, stage, goal_reachable from map_touchpoints where not is_goal
 ),
 
--- each visit of a touchpoint, whether a goal followed it and whether one followed the
--- journey's first visit of the touchpoint's stage (int_node_visits.stage_goal_after)
-touchpoint_visits as (
-    select t.journey_id, m.touchpoint, m.stage, t.goal_after, t.stage_goal_after
-    from jm_internal.int_node_visits as t
-    inner join touchpoints as m on m.touchpoint = t.node
-    where t.level = 'touchpoint'
-),
-
--- counted per segment profile, then spread over the profile's segments (int_journey_profiles)
+-- journeys visiting each touchpoint, those reaching a goal after it, and those reaching one
+-- after their first visit of the touchpoint's stage (int_node_visits.stage_goal_after), per
+-- segment profile, from the counts kept over all journeys (int_node_counts)
 at_touchpoint_by_profile as (
     select
-        p.profile,
-        v.touchpoint,
-        v.stage,
-        count(*) as n,
-        sum(v.goal_after) as k,
-        sum(v.stage_goal_after) as k_stage
-    from touchpoint_visits as v
-    inner join jm_internal.int_journey_profiles as p on p.journey_id = v.journey_id
-    group by p.profile, v.touchpoint, v.stage
+        c.profile,
+        m.touchpoint,
+        m.stage,
+        c.journeys as n,
+        c.goal_journeys as k,
+        c.stage_goal_journeys as k_stage
+    from jm_internal.int_node_counts as c
+    inner join touchpoints as m on m.touchpoint = c.node
+    where c.level = 'touchpoint'
 ),
 
 at_touchpoint as (
@@ -54,11 +47,9 @@ at_touchpoint as (
 ),
 
 at_stage_by_profile as (
-    select p.profile, v.node as stage, count(*) as n, sum(v.goal_after) as k
-    from jm_internal.int_node_visits as v
-    inner join jm_internal.int_journey_profiles as p on p.journey_id = v.journey_id
-    where v.level = 'stage'
-    group by p.profile, v.node
+    select profile, node as stage, journeys as n, goal_journeys as k
+    from jm_internal.int_node_counts
+    where level = 'stage'
 ),
 
 at_stage as (

@@ -8,46 +8,25 @@
 -- / journeys at its source, judged against the map's max_undesigned_share as a practical
 -- effect.
 -- Lost goal completions: journeys taking it times (the others' goal rate - theirs).
--- Inputs: jm_internal.int_moves, jm_internal.int_node_visits, jm_internal.int_journeys,
--- jm_internal.int_journey_profiles, jm_internal.int_profile_segments, map_targets.
+-- Counted per segment profile over all journeys in kept counts (int_undesigned_counts, and
+-- int_node_counts and int_profile_journeys for the sources), then spread over segments.
+-- Inputs: jm_internal.int_undesigned_counts, jm_internal.int_node_counts,
+-- jm_internal.int_profile_journeys, jm_internal.int_profile_segments, map_targets.
 with
-undesigned as (
-    select
-        journey_id,
-        from_touchpoint,
-        to_touchpoint,
-        max(case when goal_after then 1 else 0 end) as goal_after
-    from jm_internal.int_moves
-    where not designed and not after_goal and to_touchpoint <> '__end__'
-    group by journey_id, from_touchpoint, to_touchpoint
-),
-
 moves as (
-    select distinct from_touchpoint, to_touchpoint from undesigned
+    select distinct from_touchpoint, to_touchpoint from jm_internal.int_undesigned_counts
 ),
 
--- every journey at a source of an undesigned move: visited the touchpoint (or started, for
--- __start__), and whether it reached a goal afterwards
-at_source as (
-    select journey_id, node as from_touchpoint, goal_after
-    from jm_internal.int_node_visits
+-- journeys at each source of an undesigned move (visited the touchpoint, or started, for
+-- __start__) and how many reached a goal afterwards, per segment profile, then per segment
+sources_by_profile as (
+    select profile, node as from_touchpoint, journeys as at_source, goal_journeys as source_goal
+    from jm_internal.int_node_counts
     where level = 'touchpoint' and node in (select from_touchpoint from moves)
     union all
-    select journey_id, '__start__', case when reached_goal then 1 else 0 end
-    from jm_internal.int_journeys
+    select profile, '__start__', journeys, goal_journeys
+    from jm_internal.int_profile_journeys
     where '__start__' in (select from_touchpoint from moves)
-),
-
--- journeys at each source and their goals, per segment profile, then per segment
-sources_by_profile as (
-    select
-        p.profile,
-        a.from_touchpoint,
-        count(*) as at_source,
-        count(*) filter (where a.goal_after = 1) as source_goal
-    from at_source as a
-    inner join jm_internal.int_journey_profiles as p on p.journey_id = a.journey_id
-    group by p.profile, a.from_touchpoint
 ),
 
 sources as (
@@ -65,18 +44,7 @@ sources as (
 -- journeys at a source taking a move: their goals after the move, and after the source (to
 -- take them out of the source's goals, leaving the others'), per profile, then per segment
 taken_by_profile as (
-    select
-        p.profile,
-        u.from_touchpoint,
-        u.to_touchpoint,
-        count(*) as took,
-        count(*) filter (where u.goal_after = 1) as took_goal,
-        count(*) filter (where a.goal_after = 1) as took_source_goal
-    from undesigned as u
-    inner join at_source as a
-        on a.journey_id = u.journey_id and a.from_touchpoint = u.from_touchpoint
-    inner join jm_internal.int_journey_profiles as p on p.journey_id = u.journey_id
-    group by p.profile, u.from_touchpoint, u.to_touchpoint
+    select * from jm_internal.int_undesigned_counts
 ),
 
 taken as (

@@ -5,27 +5,16 @@
 -- on, and for goals. A journey that reached a goal is never lost. goal_rate: journeys that reach a goal after their first visit / journeys visiting.
 -- Each rate has its Wilson 95% interval.
 -- Drop-off is decided once, in int_node_visits (dropped_off, can_drop_off).
--- Inputs: jm_internal.int_node_visits, jm_internal.int_journey_profiles,
--- jm_internal.int_profile_segments, jm_internal.int_journey_segments, journey_steps,
--- map_touchpoints, map_stages.
+-- Read from counts kept over all journeys per segment profile (int_node_counts,
+-- int_next_seconds), which an incremental night updates with the journeys it rebuilds;
+-- median_seconds_to_next is quantile_cont's (jm_percentile's) over every step, taken from
+-- the times' value counts.
+-- Inputs: jm_internal.int_node_counts, jm_internal.int_next_seconds,
+-- jm_internal.int_profile_segments, map_touchpoints, map_stages.
 with
--- counted per segment profile (int_journey_profiles), then spread over its segments
+-- counted per segment profile (int_node_counts), then spread over its segments
 counted_by_profile as (
-    select
-        p.profile,
-        v.level,
-        v.node,
-        sum(v.visits) as visits,
-        count(*) as journeys,
-        count(*) filter (where v.is_last and not v.reached_goal) as exits,
-        count(*) filter (where v.dropped_off) as not_went_on,
-        bool_or(v.can_drop_off) as can_drop_off,
-        count(*) filter (where v.went_on = 1) as continued,
-        count(*) filter (where v.went_on = 1 and v.goal_after = 1) as continued_goal_journeys,
-        count(*) filter (where v.goal_after = 1) as goal_journeys
-    from jm_internal.int_node_visits as v
-    inner join jm_internal.int_journey_profiles as p on p.journey_id = v.journey_id
-    group by p.profile, v.level, v.node
+    select * from jm_internal.int_node_counts
 ),
 
 counted as (
@@ -38,7 +27,7 @@ counted as (
         cast(sum(c.journeys) as bigint) as journeys,
         cast(sum(c.exits) as bigint) as exits,
         cast(sum(c.not_went_on) as bigint) as not_went_on,
-        bool_or(c.can_drop_off) as can_drop_off,
+        sum(c.can_drop_off_journeys) > 0 as can_drop_off,
         cast(sum(c.continued) as bigint) as continued,
         cast(sum(c.continued_goal_journeys) as bigint) as continued_goal_journeys,
         cast(sum(c.goal_journeys) as bigint) as goal_journeys
@@ -47,16 +36,56 @@ counted as (
     group by ps.segment, ps.segment_value, c.level, c.node
 ),
 
+-- the steps' seconds to the next, value counts per segment
+next_seconds as (
+    select
+        ps.segment,
+        ps.segment_value,
+        n.touchpoint as node,
+        n.seconds_to_next,
+        sum(n.steps) as steps
+    from jm_internal.int_next_seconds as n
+    inner join jm_internal.int_profile_segments as ps on ps.profile = n.profile
+    group by ps.segment, ps.segment_value, n.touchpoint, n.seconds_to_next
+),
+
+-- each time's last rank among the node's times in order (from 0), and the node's last rank
+next_ranked as (
+    select
+        segment,
+        segment_value,
+        node,
+        seconds_to_next,
+        sum(steps) over (
+            partition by segment, segment_value, node order by seconds_to_next
+            rows between unbounded preceding and current row
+        ) - 1 as last_rank,
+        cast(sum(steps) over (partition by segment, segment_value, node) - 1 as double)
+            as top_rank
+    from next_seconds
+),
+
+-- the median of n values: the values at ranks floor and ceil of (n - 1) / 2, interpolated
+next_bounds as (
+    select
+        segment,
+        segment_value,
+        node,
+        max(top_rank) * 0.5 as median_rank,
+        min(seconds_to_next) filter (where last_rank >= floor(top_rank * 0.5)) as median_low,
+        min(seconds_to_next) filter (where last_rank >= ceil(top_rank * 0.5)) as median_high
+    from next_ranked
+    group by segment, segment_value, node
+),
+
 seconds_to_next as (
     select
-        sg.segment,
-        sg.segment_value,
-        s.touchpoint as node,
-        jm_percentile(s.seconds_to_next, 0.5) as median_seconds_to_next
-    from journey_steps as s
-    inner join jm_internal.int_journey_segments as sg on sg.journey_id = s.journey_id
-    where s.seconds_to_next is not null
-    group by sg.segment, sg.segment_value, s.touchpoint
+        segment,
+        segment_value,
+        node,
+        median_low + (median_high - median_low) * (median_rank - floor(median_rank))
+            as median_seconds_to_next
+    from next_bounds
 ),
 
 rated as (

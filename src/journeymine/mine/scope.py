@@ -5,7 +5,9 @@ Every per-journey table (``journey_steps``, ``journeys`` and the ``int_*`` model
 journey) depends only on its customer's events, the map and the settings. So a night can
 delete the journeys of the customers in ``jm_internal.pending_customers`` (new events, or
 events that stitching re-pointed, under their old and their new id), rebuild just those from
-their events, and recompute the aggregates over all journeys. The map, the settings and the
+their events. The additive counts over all journeys (``SUMMARIES``) are updated the same way:
+the scope's old journeys' counts are subtracted before they are deleted and the rebuilt
+ones' added, so a night never rereads every journey for them. The map, the settings and the
 per-journey models' SQL are fingerprinted in ``jm_internal.build_state``: when any of them
 differs from the last build, every journey is rebuilt, and the run says why.
 
@@ -16,6 +18,7 @@ The periods whose history these journeys touch, before and after, are kept in te
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import duckdb
@@ -35,6 +38,51 @@ PER_JOURNEY: tuple[tuple[str, str], ...] = (
     ("jm_internal.int_node_visits", "mine/int_node_visits"),
     ("jm_internal.int_journey_profiles", "mine/int_journey_profiles"),
     ("jm_internal.int_journey_cycles", "mine/int_journey_cycles"),
+)
+# counts over all journeys kept up to date by the journeys a night rebuilds, in build order:
+# (table, model, key columns, the count that is zero exactly when no journey is counted);
+# every other column is a count. Each model counts only jm_scope_journeys when $scoped.
+SUMMARIES: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    (
+        "jm_internal.int_transition_counts",
+        "mine/int_transition_counts",
+        ("from_touchpoint", "to_touchpoint"),
+        "occurrences",
+    ),
+    (
+        "jm_internal.int_move_seconds",
+        "mine/int_move_seconds",
+        ("from_touchpoint", "to_touchpoint", "seconds"),
+        "moves",
+    ),
+    (
+        "jm_internal.int_node_counts",
+        "mine/int_node_counts",
+        ("profile", "level", "node"),
+        "journeys",
+    ),
+    (
+        "jm_internal.int_next_seconds",
+        "mine/int_next_seconds",
+        ("profile", "touchpoint", "seconds_to_next"),
+        "steps",
+    ),
+    (
+        "jm_internal.int_undesigned_counts",
+        "mine/int_undesigned_counts",
+        ("profile", "from_touchpoint", "to_touchpoint"),
+        "took",
+    ),
+    ("jm_internal.int_profile_journeys", "mine/int_profile_journeys", ("profile",), "journeys"),
+)
+# the summaries of moves (int_moves), and those per segment profile (built once
+# int_journey_profiles is)
+MOVE_SUMMARIES = ("jm_internal.int_transition_counts", "jm_internal.int_move_seconds")
+VISIT_SUMMARIES = (
+    "jm_internal.int_node_counts",
+    "jm_internal.int_next_seconds",
+    "jm_internal.int_undesigned_counts",
+    "jm_internal.int_profile_journeys",
 )
 _MAP_TABLES = ("map_stages", "map_touchpoints", "map_transitions", "map_targets", "map_personas")
 _FINGERPRINT_VERSION = "1"
@@ -66,6 +114,8 @@ def fingerprint(con: duckdb.DuckDBPyConnection, config: Config) -> str:
     digest.update(f"max_cycle_length={config.mining.max_cycle_length}".encode())
     for _, model in PER_JOURNEY:
         digest.update(sql.load(model).encode())
+    for _, model, _, _ in SUMMARIES:
+        digest.update(sql.load(model).encode())
     return digest.hexdigest()
 
 
@@ -84,6 +134,7 @@ def decide(con: duckdb.DuckDBPyConnection, config: Config, *, incremental: bool)
     if built[0][0] != fingerprint(con, config):
         return Scope(full=True, reason="the map, the journey settings or the models changed")
     missing = [t for t, _ in PER_JOURNEY if not has_table(con, t)]
+    missing += [t for t, _, _, _ in SUMMARIES if not has_table(con, t)]
     if missing:
         return Scope(full=True, reason=f"{missing[0]} is missing")
     con.execute(
@@ -101,6 +152,7 @@ def remove_scoped_journeys(con: duckdb.DuckDBPyConnection) -> None:
         "where customer_id in (select customer_id from jm_scope_customers)"
     )
     _note_touched_weeks(con)
+    _count_scope(con, SUMMARIES, sign=-1)
     for table, _ in PER_JOURNEY:
         con.execute(
             f"delete from {table} where journey_id in (select journey_id from jm_scope_journeys)"
@@ -136,6 +188,32 @@ def build(
         sql.execute(con, f"insert into {table}\n{sql.load(model)}", params | {"scoped": True})
 
 
+def summarise(con: duckdb.DuckDBPyConnection, full: bool, tables: tuple[str, ...]) -> None:
+    """Bring these counts over all journeys (of ``SUMMARIES``) up to date once the per-journey
+    tables they read are built: count every journey, or add the rebuilt journeys' counts to
+    what is kept (the same journeys' old counts were subtracted before they were deleted)."""
+    summaries = [s for s in SUMMARIES if s[0] in tables]
+    if full:
+        for table, model, _, _ in summaries:
+            sql.create_table_as(con, table, model, {"scoped": False})
+        return
+    _count_scope(con, summaries, sign=1)
+    for table, _, keys, present in summaries:
+        counts = [c for c in _columns(con, table) if c not in keys]
+        delta = _delta_table(table)
+        summed = ", ".join(f"cast(sum({c}) as bigint) as {c}" for c in counts)
+        group = ", ".join(keys)
+        con.execute(
+            f"create or replace temp table jm_summed as select {group}, {summed} "
+            f"from (select * from {table} union all select * from {delta}) as kept "
+            f"group by {group} having sum({present}) <> 0"
+        )
+        con.execute(f"delete from {table}")
+        con.execute(f"insert into {table} select * from jm_summed")
+        con.execute(f"drop table {delta}")
+        con.execute("drop table jm_summed")
+
+
 def finish(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     """Record what the journeys were built with; nothing is pending any more."""
     con.execute("delete from jm_internal.pending_customers")
@@ -156,3 +234,39 @@ def _note_touched_weeks(con: duckdb.DuckDBPyConnection) -> None:
         "where journey_id in (select journey_id from jm_scope_journeys) "
         "except select period_start from jm_touched_weeks"
     )
+
+
+def _count_scope(
+    con: duckdb.DuckDBPyConnection,
+    summaries: Iterable[tuple[str, str, tuple[str, ...], str]],
+    *,
+    sign: int,
+) -> None:
+    """Add the scope's journeys' counts, times ``sign``, to each summary's temp delta table."""
+    for table, model, keys, _ in summaries:
+        delta = _delta_table(table)
+        columns = _columns(con, table)
+        if sign < 0:
+            con.execute(f"create or replace temp table {delta} as select * from {table} limit 0")
+        signed = ", ".join(c if c in keys else f"{sign} * {c}" for c in columns)
+        sql.execute(
+            con,
+            f"insert into {delta}\nselect {signed} from (\n{sql.load(model)}\n) as counted",
+            {"scoped": True},
+        )
+
+
+def _delta_table(table: str) -> str:
+    return "jm_delta_" + table.rpartition(".")[2]
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    schema, _, name = table.rpartition(".")
+    return [
+        c
+        for (c,) in con.execute(
+            "select column_name from duckdb_columns() "
+            "where schema_name = ? and table_name = ? order by column_index",
+            [schema or "main", name],
+        ).fetchall()
+    ]
