@@ -5,74 +5,40 @@
 -- designed pages) are not problems. Only steps before a journey's first goal count.
 -- A cycle is named by its touchpoints in order, starting from the one earliest in the map
 -- (touchpoint_order), so A > B > C and B > C > A are the same cycle. Each journey's cycles
--- are found once, when its journey is built (jm_internal.int_journey_cycles).
+-- are found once, when its journey is built (jm_internal.int_journey_cycles), and counted
+-- over all journeys in kept counts (int_cycle_repeats, int_cycle_touchpoints,
+-- int_visit_sets), which an incremental night updates with the journeys it rebuilds.
 -- k of n: journeys repeating the cycle, of the journeys visiting every touchpoint of it;
 -- tested against the map's max_loop_rate of its touchpoints (the smallest).
 -- Lost goal completions: repeating journeys times (the others' goal rate - theirs), both
 -- measured after the first visit of the cycle's first touchpoint.
--- Inputs: jm_internal.int_journey_cycles, journey_steps, jm_internal.int_node_visits,
--- jm_internal.int_journey_profiles, jm_internal.int_profile_segments, map_targets.
+-- Inputs: jm_internal.int_cycle_repeats, jm_internal.int_cycle_touchpoints,
+-- jm_internal.int_visit_sets, jm_internal.int_profile_segments, map_targets.
 with
 -- cycles with an undesigned move, repeated by at least 3 journeys (fewer cannot be judged;
 -- the denominator still needs $min_journeys)
 frequent as (
     select cycle, min(first_touchpoint) as first_touchpoint
-    from jm_internal.int_journey_cycles
-    where not designed
+    from jm_internal.int_cycle_repeats
     group by cycle
-    having count(distinct journey_id) >= least(3, $min_journeys)
-),
-
-repeating as (
-    select distinct n.journey_id, n.cycle
-    from jm_internal.int_journey_cycles as n
-    inner join frequent as f on f.cycle = n.cycle
-),
-
--- every round of a cycle passes the same touchpoints: read them from one journey's round
-one_round as (
-    select journey_id, start_step, back_step, cycle
-    from (
-        select
-            n.*,
-            row_number() over (partition by n.cycle order by n.journey_id, n.start_step) as nth
-        from jm_internal.int_journey_cycles as n
-        inner join frequent as f on f.cycle = n.cycle
-    ) as numbered
-    where nth = 1
+    having sum(journeys) >= least(3, $min_journeys)
 ),
 
 cycle_touchpoints as (
-    select distinct r.cycle, s.touchpoint
-    from one_round as r
-    inner join journey_steps as s
-        on s.journey_id = r.journey_id and s.step >= r.start_step and s.step < r.back_step
+    select c.cycle, c.touchpoint
+    from jm_internal.int_cycle_touchpoints as c
+    inner join frequent as f on f.cycle = c.cycle
 ),
 
 cycle_sizes as (
     select cycle, count(*) as touchpoints from cycle_touchpoints group by cycle
 ),
 
--- the touchpoints of any cycle that each journey visited, with its goal after each, and
--- their list, sorted: journeys with the same list are exposed to the same cycles, so
--- exposure is judged once per list (a few hundred) instead of once per journey and cycle
-visited as (
-    select v.journey_id, v.node as touchpoint, v.goal_after
-    from jm_internal.int_node_visits as v
-    inner join (select distinct touchpoint from cycle_touchpoints) as c on c.touchpoint = v.node
-    where v.level = 'touchpoint'
-),
-
-visited_sets as (
-    select journey_id, string_agg(touchpoint, ' > ' order by touchpoint) as visited_set
-    from visited
-    group by journey_id
-),
-
+-- journeys with the same visited set (the touchpoints they visited before a goal) are
+-- exposed to the same cycles, so exposure is judged once per set (a few thousand) instead
+-- of once per journey and cycle
 set_touchpoints as (
-    select distinct s.visited_set, v.touchpoint
-    from visited_sets as s
-    inner join visited as v on v.journey_id = s.journey_id
+    select distinct visited_set, touchpoint from jm_internal.int_visit_sets
 ),
 
 set_exposed as (
@@ -85,44 +51,24 @@ set_exposed as (
 ),
 
 -- the journeys exposed to each cycle (that visited each touchpoint of it, so could have
--- repeated it) and their goals after its first touchpoint, per segment profile: journeys
--- are counted per (visited set, profile, touchpoint) first, so no row per journey and cycle
-set_profiles as (
-    select
-        s.visited_set,
-        p.profile,
-        v.touchpoint,
-        count(*) as journeys,
-        count(*) filter (where v.goal_after = 1) as goal_journeys
-    from visited_sets as s
-    inner join jm_internal.int_journey_profiles as p on p.journey_id = s.journey_id
-    inner join visited as v on v.journey_id = s.journey_id
-    group by s.visited_set, p.profile, v.touchpoint
-),
-
+-- repeated it) and their goals after its first touchpoint, per segment profile
 exposed_by_profile as (
     select e.cycle, sp.profile, sum(sp.journeys) as n, sum(sp.goal_journeys) as goal_journeys
     from set_exposed as e
     inner join frequent as f on f.cycle = e.cycle
-    inner join set_profiles as sp
+    inner join jm_internal.int_visit_sets as sp
         on sp.visited_set = e.visited_set and sp.touchpoint = f.first_touchpoint
     group by e.cycle, sp.profile
 ),
 
 -- of those, the journeys that repeated it, and their goals after its first touchpoint (a
 -- journey that went round a cycle before its first goal visited each touchpoint of it
--- before that goal, so int_node_visits holds them all: it is one of the exposed)
+-- before that goal: it is one of the exposed)
 repeated_by_profile as (
-    select
-        r.cycle,
-        p.profile,
-        count(*) as k,
-        count(*) filter (where v.goal_after = 1) as k_goal
-    from repeating as r
+    select r.cycle, r.profile, sum(r.journeys) as k, sum(r.goal_journeys) as k_goal
+    from jm_internal.int_cycle_repeats as r
     inner join frequent as f on f.cycle = r.cycle
-    inner join visited as v on v.journey_id = r.journey_id and v.touchpoint = f.first_touchpoint
-    inner join jm_internal.int_journey_profiles as p on p.journey_id = r.journey_id
-    group by r.cycle, p.profile
+    group by r.cycle, r.profile
 ),
 
 -- counted per segment profile, then spread over the profile's segments

@@ -3,12 +3,12 @@
 -- ('designed_rare', under $rare_share of the journeys visiting its source) taken. Moves
 -- after a journey's first goal are not deviations and are not counted.
 -- source_share: journeys taking the transition / journeys visiting its source.
--- Inputs: jm_internal.int_moves, map_transitions, touchpoint_stats.
+-- Counted from the counts kept over all journeys (int_transition_counts,
+-- int_profile_journeys); example_journey_id (the smallest journey id taking it) is looked
+-- up in the moves of the deviations only.
+-- Inputs: jm_internal.int_transition_counts, jm_internal.int_profile_journeys,
+-- jm_internal.int_moves, map_transitions, touchpoint_stats.
 with
-moves as (
-    select * from jm_internal.int_moves where not after_goal and to_touchpoint <> '__end__'
-),
-
 visiting as (
     select node as touchpoint, journeys
     from touchpoint_stats
@@ -16,19 +16,42 @@ visiting as (
 ),
 
 all_journeys as (
-    select count(distinct journey_id) as journeys from jm_internal.int_moves
+    select cast(sum(journeys) as bigint) as journeys from jm_internal.int_profile_journeys
 ),
 
-taken as (
+counted as (
     select
         from_touchpoint,
         to_touchpoint,
-        bool_and(designed) as designed,
-        count(*) as occurrences,
-        count(distinct journey_id) as journeys,
-        min(journey_id) as example_journey_id
-    from moves
-    group by from_touchpoint, to_touchpoint
+        undesigned_moves = 0 as designed,
+        before_goal_occurrences as occurrences,
+        before_goal_journeys as journeys
+    from jm_internal.int_transition_counts
+    where before_goal_journeys > 0 and to_touchpoint <> '__end__'
+),
+
+-- the moves reported: undesigned ones, and designed ones taken rarely
+reported as (
+    select c.from_touchpoint, c.to_touchpoint
+    from counted as c
+    left join visiting as v on v.touchpoint = c.from_touchpoint
+    where not c.designed or c.journeys < $rare_share * v.journeys
+),
+
+examples as (
+    select m.from_touchpoint, m.to_touchpoint, min(m.journey_id) as example_journey_id
+    from jm_internal.int_moves as m
+    inner join reported as r
+        on r.from_touchpoint = m.from_touchpoint and r.to_touchpoint = m.to_touchpoint
+    where not m.after_goal
+    group by m.from_touchpoint, m.to_touchpoint
+),
+
+taken as (
+    select c.*, e.example_journey_id
+    from counted as c
+    left join examples as e
+        on e.from_touchpoint = c.from_touchpoint and e.to_touchpoint = c.to_touchpoint
 ),
 
 undesigned as (

@@ -2,22 +2,11 @@
 -- A journey counts for a stage when it got at least that far (its furthest stage), so the
 -- funnel never grows: overall conversion = reached / entered, relative = reached / reached
 -- at the previous stage.
--- Inputs: journey_steps, jm_internal.int_journey_profiles, jm_internal.int_profile_segments,
--- map_touchpoints, map_stages.
+-- Counted per segment profile over all journeys in kept counts (int_stage_reach).
+-- Inputs: jm_internal.int_stage_reach, jm_internal.int_profile_segments, map_stages.
 with
-furthest as (
-    select s.journey_id, max(m.stage_order) as furthest_stage
-    from journey_steps as s
-    inner join map_touchpoints as m on m.touchpoint = s.touchpoint
-    group by s.journey_id
-),
-
--- journeys per segment profile (int_journey_profiles) and furthest stage, then per segment
 by_profile as (
-    select p.profile, f.furthest_stage, count(*) as journeys
-    from furthest as f
-    inner join jm_internal.int_journey_profiles as p on p.journey_id = f.journey_id
-    group by p.profile, f.furthest_stage
+    select * from jm_internal.int_stage_reach
 ),
 
 segmented as (

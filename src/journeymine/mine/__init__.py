@@ -101,7 +101,7 @@ def mine(
     build("mine/int_moves")
     build("journeys/int_journey_attributes")
     build("journeys/int_journeys")
-    scope.summarise(con, built.full, scope.MOVE_SUMMARIES)
+    scope.summarise(con, built.full, scope.GRAPH_SUMMARIES)
     sql.create_table_as(con, "transitions", "mine/transitions")
     sql.create_table_as(con, "jm_internal.int_variants", "mine/int_variants")
     t = _timed(seconds, "graph and variants", t)
@@ -117,7 +117,7 @@ def mine(
     sql.create_table_as(con, "jm_internal.int_profile_segments", "mine/int_profile_segments")
     if not built.full:
         scope.note_new_weeks(con)
-    scope.summarise(con, built.full, scope.VISIT_SUMMARIES)
+    scope.summarise(con, built.full, scope.PROFILE_SUMMARIES)
     sql.create_table_as(con, "touchpoint_stats", "mine/touchpoint_stats")
     sql.create_table_as(con, "stage_funnel", "mine/stage_funnel")
     sql.create_table_as(con, "deviations", "mine/deviations", params)

@@ -74,15 +74,43 @@ SUMMARIES: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
         "took",
     ),
     ("jm_internal.int_profile_journeys", "mine/int_profile_journeys", ("profile",), "journeys"),
+    (
+        "jm_internal.int_stage_reach",
+        "mine/int_stage_reach",
+        ("profile", "furthest_stage"),
+        "journeys",
+    ),
+    (
+        "jm_internal.int_cycle_repeats",
+        "mine/int_cycle_repeats",
+        ("cycle", "first_touchpoint", "profile"),
+        "journeys",
+    ),
+    (
+        "jm_internal.int_cycle_touchpoints",
+        "mine/int_cycle_touchpoints",
+        ("cycle", "touchpoint"),
+        "rounds",
+    ),
+    (
+        "jm_internal.int_visit_sets",
+        "mine/int_visit_sets",
+        ("visited_set", "profile", "touchpoint"),
+        "journeys",
+    ),
 )
 # the summaries of moves (int_moves), and those per segment profile (built once
 # int_journey_profiles is)
-MOVE_SUMMARIES = ("jm_internal.int_transition_counts", "jm_internal.int_move_seconds")
-VISIT_SUMMARIES = (
+GRAPH_SUMMARIES = ("jm_internal.int_transition_counts", "jm_internal.int_move_seconds")
+PROFILE_SUMMARIES = (
     "jm_internal.int_node_counts",
     "jm_internal.int_next_seconds",
     "jm_internal.int_undesigned_counts",
     "jm_internal.int_profile_journeys",
+    "jm_internal.int_stage_reach",
+    "jm_internal.int_cycle_repeats",
+    "jm_internal.int_cycle_touchpoints",
+    "jm_internal.int_visit_sets",
 )
 _MAP_TABLES = ("map_stages", "map_touchpoints", "map_transitions", "map_targets", "map_personas")
 _FINGERPRINT_VERSION = "1"
