@@ -129,3 +129,79 @@ def test_one_pass_dfg_is_what_pm4py_computes(mined_stories: Mined) -> None:
     assert tree == _inductive_tree(variants, one_pass=False)
     assert tree.count("'") > 20  # a real model, many activities
     assert util.discover_dfg_uvcl is not pm4py_adapter.dfg_of_variants  # patch undone
+
+
+def test_ordered_enabled_transitions_are_pm4py_s_sorted(sample_map) -> None:  # type: ignore[no-untyped-def]
+    """Replay's enabled transitions, found from the marked places: the set pm4py's own
+    function returns (sorted by name) in every marking a deviating replay reaches, and the
+    same replay results as with pm4py's function sorted."""
+    from pm4py.objects.petri_net import semantics
+
+    model = pm4py_adapter.designed_net(
+        sample_map.transitions, sample_map.entries, set(sample_map.touchpoints)
+    )
+    rng = random.Random(11)
+    tps = sorted(sample_map.touchpoints)
+    traces = [[rng.choice(tps) for _ in range(rng.randint(2, 9))] for _ in range(200)]
+    plain = semantics.enabled_transitions
+    seen: list[tuple[list[str], list[str]]] = []
+    with pm4py_adapter._ordered_enabled_transitions():
+        fast = semantics.enabled_transitions
+
+        def both(net, marking):  # type: ignore[no-untyped-def]
+            ours = fast(net, marking)
+            seen.append(([t.name for t in ours], sorted(t.name for t in plain(net, marking))))
+            return ours
+
+        semantics.enabled_transitions = both
+        try:
+            with_fast = pm4py_adapter._token_replay(model, traces)
+        finally:
+            semantics.enabled_transitions = fast
+    assert semantics.enabled_transitions is plain  # patch undone
+    assert len(seen) > 500 and all(ours == theirs for ours, theirs in seen)
+    assert any(len(ours) > 1 for ours, _ in seen)  # markings with a choice were met
+
+    def sorted_plain(net, marking):  # type: ignore[no-untyped-def]
+        return sorted(plain(net, marking), key=lambda t: str(t.name))
+
+    semantics.enabled_transitions = sorted_plain
+    try:
+        with_plain = pm4py_adapter._token_replay(model, traces)
+    finally:
+        semantics.enabled_transitions = plain
+    assert with_fast == with_plain
+    assert any(r.missing for r in with_fast)  # deviating traces, not only clean ones
+
+
+def test_ordered_enabled_transitions_with_joins_weights_and_no_inputs() -> None:
+    """Every marking of a net with an AND-join, an arc of weight 2 and a transition without
+    input places: the same transitions as pm4py's own function, sorted by name."""
+    import itertools
+
+    from pm4py.objects.petri_net import semantics
+    from pm4py.objects.petri_net.obj import Marking, PetriNet
+    from pm4py.objects.petri_net.utils.petri_utils import add_arc_from_to
+
+    pm4py_adapter._pm4py()
+    net = PetriNet("n")
+    places = [PetriNet.Place(f"p{i}") for i in range(3)]
+    names = ("join", "a", "heavy", "free", "b")
+    t = {n: PetriNet.Transition(n, n) for n in names}
+    for x in [*places, *t.values()]:
+        (net.places if isinstance(x, PetriNet.Place) else net.transitions).add(x)
+    add_arc_from_to(places[0], t["join"], net)
+    add_arc_from_to(places[1], t["join"], net)
+    add_arc_from_to(places[0], t["a"], net)
+    add_arc_from_to(places[2], t["heavy"], net, weight=2)
+    add_arc_from_to(places[1], t["b"], net)
+    add_arc_from_to(t["a"], places[2], net)
+    plain = semantics.enabled_transitions
+    with pm4py_adapter._ordered_enabled_transitions():
+        fast = semantics.enabled_transitions
+        for counts in itertools.product(range(3), repeat=3):
+            marking = Marking({p: n for p, n in zip(places, counts, strict=True) if n})
+            ours = [x.name for x in fast(net, marking)]
+            assert ours == sorted(x.name for x in plain(net, marking)), counts
+            assert "free" in ours and ("heavy" in ours) == (counts[2] >= 2)
+            assert ("join" in ours) == (counts[0] > 0 and counts[1] > 0)

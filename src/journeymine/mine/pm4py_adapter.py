@@ -114,11 +114,15 @@ def replay(model: ProcessModel, traces: Sequence[Sequence[str]]) -> list[Replay]
     hashed by object id, so the same log replayed twice could count different missing
     tokens. During the call that set is ordered by transition name.
     """
-    pm4py = _pm4py()
     with _ordered_enabled_transitions():
-        results = pm4py.conformance_diagnostics_token_based_replay(
-            _event_log(traces), model.net, model.initial_marking, model.final_marking
-        )
+        return _token_replay(model, traces)
+
+
+def _token_replay(model: ProcessModel, traces: Sequence[Sequence[str]]) -> list[Replay]:
+    """pm4py's token replay as it is (``replay`` orders its choices)."""
+    results = _pm4py().conformance_diagnostics_token_based_replay(
+        _event_log(traces), model.net, model.initial_marking, model.final_marking
+    )
     return [
         Replay(
             missing=int(r["missing_tokens"]),
@@ -316,9 +320,21 @@ def _ordered_enabled_transitions() -> Iterator[None]:
     from pm4py.objects.petri_net import semantics
 
     unordered = semantics.enabled_transitions
+    sourceless: dict[int, list[Any]] = {}  # per net (alive for the call): always enabled
 
     def ordered(net: Any, marking: Any) -> list[Any]:
-        return sorted(unordered(net, marking), key=lambda t: str(t.name))
+        # the transitions pm4py's function returns (every input place holds the arc's
+        # weight), found from the marked places' output arcs instead of testing every
+        # transition of the net: replay asks once per event
+        if id(net) not in sourceless:
+            sourceless[id(net)] = [t for t in net.transitions if not t.in_arcs]
+        candidates = {a.target for p, n in marking.items() if n > 0 for a in p.out_arcs}
+        enabled = [
+            t
+            for t in candidates.union(sourceless[id(net)])
+            if t in net.transitions and all(marking[a.source] >= a.weight for a in t.in_arcs)
+        ]
+        return sorted(enabled, key=lambda t: str(t.name))
 
     semantics.enabled_transitions = ordered
     try:
