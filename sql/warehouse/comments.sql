@@ -43,6 +43,7 @@ comment on column loads.rows_duplicate is 'Records dropped as duplicates, within
 comment on column loads.error is 'Why a failed load failed; null when it loaded.';
 comment on column loads.started_at is 'When the load started (UTC).';
 comment on column loads.finished_at is 'When the load finished (UTC).';
+comment on column loads.modified_ns is 'The file''s modification time when it was read (nanoseconds since 1970): a file at the same path with the same size and modification time as a loaded one is skipped without hashing it again.';
 
 -- ---------------------------------------------------------------- events
 comment on table events is 'One row per accepted event, pseudonymised: identifiers appear only as keyed hashes, free text and URLs redacted.';

@@ -50,6 +50,10 @@ create table if not exists quarantine (
 -- warehouses created before record_key existed
 alter table quarantine add column if not exists record_key varchar;
 
+-- the file's modification time (ns since 1970) when it was read: a file whose path, size and
+-- modification time are those of a loaded one is skipped without being read again
+alter table loads add column if not exists modified_ns bigint;
+
 -- grain: one row per nightly run: what it did and how it ended (journeymine.ledger);
 -- parameters, sources_without_files, rows_by_source, periods_recomputed, seconds_by_stage
 -- and versions are JSON text

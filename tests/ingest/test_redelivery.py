@@ -111,3 +111,46 @@ def test_a_wrong_count_fails_the_load_instead_of_passing_the_identity(
         assert web.status == "failed"
         assert "records do not add up" in (web.error or "")
         assert _counts(con) == (0, 0)  # nothing of the file was kept
+
+
+def test_an_untouched_loaded_file_is_not_read_again_and_a_changed_one_is(
+    tmp_path: Path, sample: GeneratedSample, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A night skips the files it loaded before by path, size and modification time without
+    hashing them (a year of deliveries would be read every night); a file rewritten in place
+    is hashed: loaded when its content is new, skipped when only its time changed."""
+    import os
+
+    from journeymine.ingest import load
+
+    data = tmp_path / "data"
+    shutil.copytree(sample.out_dir, data)
+    config = load_config(write_config(tmp_path, data))
+    hashed: list[str] = []
+    real = load.sha256_of
+
+    def counted(path: Path) -> str:
+        hashed.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(load, "sha256_of", counted)
+    web = data / "web" / "clickstream.csv"
+    with connect(config.warehouse_path) as con:
+        (first,) = ingest_source(con, config, config.source("web"), TEST_KEY).files
+        assert first.status == "loaded" and hashed == ["clickstream.csv"]
+        (again,) = ingest_source(con, config, config.source("web"), TEST_KEY).files
+        assert again.status == "skipped" and again.sha256 == first.sha256
+        assert hashed == ["clickstream.csv"]  # not read again
+
+        stat = web.stat()
+        os.utime(web, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # touched only
+        (touched,) = ingest_source(con, config, config.source("web"), TEST_KEY).files
+        assert touched.status == "skipped" and hashed.count("clickstream.csv") == 2
+
+        lines = web.read_text(encoding="utf-8").splitlines(keepends=True)
+        web.write_text("".join(lines[:-1]), encoding="utf-8")  # rewritten: one row fewer
+        os.utime(web, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2 * 10**9))
+        (changed,) = ingest_source(con, config, config.source("web"), TEST_KEY).files
+        assert changed.status == "loaded" and changed.sha256 != first.sha256
+        assert hashed.count("clickstream.csv") == 3
+        assert changed.rows_duplicate == changed.rows_read  # its rows were all loaded before
