@@ -7,8 +7,15 @@ not an exception at all (the library records it as a failed load and goes on).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -402,13 +409,32 @@ def serve(
     cron: str = DEFAULT_CRON,
     timezone: str = "UTC",
     name: str = "nightly",
+    port: int | None = None,
 ) -> None:
     """Serve the nightly flow on its schedule from this process until it is stopped.
 
-    For teams without a Prefect worker: the process polls Prefect's API (a local temporary
-    one unless PREFECT_API_URL points at a server) for the scheduled runs and runs them. On
-    SIGTERM or Ctrl-C the deployment is paused and the process ends.
+    For teams without a Prefect worker: the process polls Prefect's API for the scheduled
+    runs of its deployment and runs them. The API is the server's that PREFECT_API_URL names;
+    without one, a local Prefect server with its scheduler runs beside this process for as
+    long as it serves (the temporary API a single run starts has no scheduler: it would never
+    create the scheduled runs), on ``port`` or a free one, its UI at that address. On SIGTERM
+    or Ctrl-C the deployment is paused, the local server stopped and the process ends.
     """
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if PREFECT_API_URL.value():
+        _serve(config_path, cron=cron, timezone=timezone, name=name)
+        return
+    with local_prefect_server(port) as api_url:
+        os.environ["PREFECT_API_URL"] = api_url  # for the flow runs it starts, too
+        try:
+            with temporary_settings({PREFECT_API_URL: api_url}):
+                _serve(config_path, cron=cron, timezone=timezone, name=name)
+        finally:
+            os.environ.pop("PREFECT_API_URL", None)
+
+
+def _serve(config_path: Path | str, *, cron: str, timezone: str, name: str) -> None:
     from prefect.schedules import Cron
 
     nightly.serve(
@@ -416,4 +442,68 @@ def serve(
         schedules=[Cron(cron, timezone=timezone)],
         parameters={"config_path": str(Path(config_path).resolve())},
         pause_on_shutdown=True,
+    )
+
+
+@contextlib.contextmanager
+def local_prefect_server(port: int | None = None, timeout: float = 120.0) -> Iterator[str]:
+    """A Prefect server with its services (the scheduler among them) on 127.0.0.1, for the
+    duration: yields its API URL. Its output goes to ``journeymine-server.log`` in
+    PREFECT_HOME; a server that does not answer within ``timeout`` seconds is an error
+    quoting that log's end."""
+    from prefect.settings import PREFECT_HOME
+
+    port = port or _free_port()
+    home = Path(PREFECT_HOME.value()).expanduser()
+    home.mkdir(parents=True, exist_ok=True)
+    log_path = home / "journeymine-server.log"
+    api_url = f"http://127.0.0.1:{port}/api"
+    with log_path.open("ab") as server_log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start",
+             "--host", "127.0.0.1", "--port", str(port), "--scheduler", "--analytics-off"],
+            stdout=server_log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    try:
+        _wait_until_healthy(process, api_url, log_path, timeout)
+        print(
+            f"Prefect server with its scheduler on http://127.0.0.1:{port} (its UI shows "
+            f"the runs; log: {log_path})",
+            flush=True,
+        )
+        yield api_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_until_healthy(
+    process: subprocess.Popen[bytes], api_url: str, log_path: Path, timeout: float
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(f"{api_url}/health", timeout=5) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    tail = log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-5:]
+    state = "exited" if process.poll() is not None else f"did not answer within {timeout:.0f} s"
+    raise RuntimeError(
+        f"the local Prefect server on {api_url} {state}; its log ({log_path}) ends: "
+        + " | ".join(tail)
     )

@@ -123,7 +123,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         f"({args.timezone}), configuration {args.config.resolve()}; Ctrl-C stops it",
         flush=True,
     )
-    _nightly_module().serve(args.config, cron=args.cron, timezone=args.timezone, name=args.name)
+    _nightly_module().serve(
+        args.config, cron=args.cron, timezone=args.timezone, name=args.name, port=args.port
+    )
     return EXIT_OK
 
 
@@ -245,9 +247,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="serve the nightly flow on its schedule from this process",
         description="Serve the nightly flow with a cron schedule from one long-running "
         "process, for teams without a Prefect worker: it registers a deployment with "
-        "Prefect's API (a local temporary one unless PREFECT_API_URL points at a server), "
-        "runs each scheduled run, and pauses the deployment when stopped (SIGTERM, Ctrl-C). "
-        "Configuration, map and PII secret are checked first.",
+        "Prefect's API and runs each scheduled run. Unless PREFECT_API_URL points at a "
+        "server, it starts a local Prefect server with its scheduler (and UI) for as long as "
+        "it serves. When stopped (SIGTERM, Ctrl-C) it pauses the deployment and stops that "
+        "server. Configuration, map and PII secret are checked first.",
     )
     serve.add_argument(
         "--config", type=Path, default=Path("journeymine.yaml"),
@@ -256,6 +259,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--cron", default="0 2 * * *", help="schedule (default: %(default)s)")
     serve.add_argument("--timezone", default="UTC", help="the cron's time zone (default: UTC)")
     serve.add_argument("--name", default="nightly", help="deployment name (default: nightly)")
+    serve.add_argument(
+        "--port", type=int, default=None,
+        help="the local Prefect server's port, for its UI (default: a free one; "
+        "not used with PREFECT_API_URL)",
+    )  # fmt: skip
     serve.set_defaults(func=_cmd_serve)
 
     vm = sub.add_parser(

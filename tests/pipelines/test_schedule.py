@@ -1,5 +1,5 @@
 """The schedule in the repo: prefect.yaml's deployment registers with its cron and
-parameters, and journeymine serve starts, shows its schedule and stops on SIGTERM."""
+parameters, and journeymine serve runs the nightly on its schedule and stops on SIGTERM."""
 
 from __future__ import annotations
 
@@ -55,31 +55,57 @@ def test_the_deployment_in_prefect_yaml_registers_its_schedule_and_parameters(
     )
 
 
-def test_journeymine_serve_shows_its_schedule_and_stops_on_sigterm(
+def _servers_of(prefect_home: Path) -> list[int]:
+    """Processes still running with this PREFECT_HOME (the local server, its children)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            environ = (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if f"PREFECT_HOME={prefect_home}".encode() in environ.split(b"\0"):
+            found.append(int(proc.name))
+    return found
+
+
+def test_journeymine_serve_runs_the_nightly_on_its_schedule_and_stops_on_sigterm(
     tmp_path: Path, sample: GeneratedSample
 ) -> None:
+    """Served without a Prefect server of its own, the schedule really runs the nightly (a
+    local server with its scheduler creates the runs; Prefect's temporary API has no
+    scheduler and never would), and SIGTERM stops the process and that server."""
+    import duckdb
+
     config = write_config(tmp_path, sample.out_dir)
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PYTHONUNBUFFERED": "1",
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}  # fmt: skip
+    home = tmp_path / "prefect"
+    env = {**os.environ, "PREFECT_HOME": str(home), "PYTHONUNBUFFERED": "1",
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+           "PREFECT_RUNNER_POLL_FREQUENCY": "2"}  # fmt: skip
     env.pop("PREFECT_API_URL", None)
     serve = subprocess.Popen(
         [sys.executable, "-m", "journeymine.cli", "serve", "--config", str(config),
-         "--cron", "30 3 * * *", "--timezone", "Europe/Paris"],
+         "--cron", "* * * * *", "--timezone", "Europe/Paris"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     assert serve.stdout is not None
-    seen, deadline = [], time.monotonic() + 150
+    seen, deadline = [], time.monotonic() + 240  # server start, the next minute, the run
     try:
         for line in serve.stdout:
             seen.append(line)
-            if "is being served" in line or time.monotonic() > deadline:
+            if "Finished in state" in line and "Flow run" in line:
+                break
+            if time.monotonic() > deadline:
                 break
         text = "".join(seen)
         assert (
-            "serving the nightly flow as deployment 'nightly': cron '30 3 * * *' (Europe/Paris)"
+            "serving the nightly flow as deployment 'nightly': cron '* * * * *' (Europe/Paris)"
             in text
         )
+        assert "Prefect server with its scheduler on http://127.0.0.1:" in text, text
         assert "is being served" in text, text
+        assert "Finished in state Completed()" in text, text[-3000:]
     finally:
         serve.send_signal(signal.SIGTERM)
         try:
@@ -88,3 +114,11 @@ def test_journeymine_serve_shows_its_schedule_and_stops_on_sigterm(
             serve.kill()
             raise
     assert code in (0, -signal.SIGTERM, 128 + signal.SIGTERM, 143)
+    deadline = time.monotonic() + 30
+    while _servers_of(home) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _servers_of(home) == []  # the local server went with it
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        runs = con.execute("select status, run_id from runs").fetchall()
+    # the scheduled run, with its Prefect flow run id
+    assert any(status == "success" and run_id for status, run_id in runs), runs
