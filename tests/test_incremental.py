@@ -175,3 +175,13 @@ def test_the_replay_fingerprint_covers_what_a_replay_depends_on() -> None:
     other = replace(journey_map, touchpoints=touchpoints)
     assert other.goals != journey_map.goals
     assert _map_fingerprint(other) != _map_fingerprint(journey_map)
+
+
+def test_every_kept_count_is_brought_up_to_date_by_exactly_one_step() -> None:
+    """A summary left out of both steps would have its old journeys' counts subtracted and
+    never its rebuilt ones' added."""
+    from journeymine.mine import scope
+
+    steps = scope.GRAPH_SUMMARIES + scope.PROFILE_SUMMARIES
+    assert sorted(steps) == sorted(table for table, _, _, _ in scope.SUMMARIES)
+    assert len(set(steps)) == len(steps)
