@@ -345,7 +345,9 @@ def _insert_load(
     con: duckdb.DuckDBPyConnection, row: FileLoad, size: int, modified_ns: int, started: datetime
 ) -> None:
     con.execute(
-        "insert into loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into loads (load_id, source, file, sha256, bytes, status, rows_read, "
+        "rows_loaded, rows_rejected, rows_duplicate, error, started_at, finished_at, "
+        "modified_ns) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             row.load_id,
             row.source,
