@@ -183,5 +183,5 @@ def test_every_kept_count_is_brought_up_to_date_by_exactly_one_step() -> None:
     from journeymine.mine import scope
 
     steps = scope.GRAPH_SUMMARIES + scope.PROFILE_SUMMARIES
-    assert sorted(steps) == sorted(table for table, _, _, _ in scope.SUMMARIES)
+    assert sorted(steps) == sorted(table for table, _, _, _, _ in scope.SUMMARIES)
     assert len(set(steps)) == len(steps)

@@ -40,78 +40,84 @@ PER_JOURNEY: tuple[tuple[str, str], ...] = (
     ("jm_internal.int_journey_cycles", "mine/int_journey_cycles"),
 )
 # counts over all journeys kept up to date by the journeys a night rebuilds, in build order:
-# (table, model, key columns, the count that is zero exactly when no journey is counted);
-# every other column is a count. Each model counts only jm_scope_journeys when $scoped.
-SUMMARIES: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+# (table, model, key columns, the count that is zero exactly when no journey is counted,
+# the step of mine() that brings it up to date: "graph" once int_moves is built, "profile"
+# once int_journey_profiles is); every other column is a count. Each model counts only
+# jm_scope_journeys when $scoped.
+SUMMARIES: tuple[tuple[str, str, tuple[str, ...], str, str], ...] = (
     (
         "jm_internal.int_transition_counts",
         "mine/int_transition_counts",
         ("from_touchpoint", "to_touchpoint"),
         "occurrences",
+        "graph",
     ),
     (
         "jm_internal.int_move_seconds",
         "mine/int_move_seconds",
         ("from_touchpoint", "to_touchpoint", "seconds"),
         "moves",
+        "graph",
     ),
     (
         "jm_internal.int_node_counts",
         "mine/int_node_counts",
         ("profile", "level", "node"),
         "journeys",
+        "profile",
     ),
     (
         "jm_internal.int_next_seconds",
         "mine/int_next_seconds",
         ("profile", "touchpoint", "seconds_to_next"),
         "steps",
+        "profile",
     ),
     (
         "jm_internal.int_undesigned_counts",
         "mine/int_undesigned_counts",
         ("profile", "from_touchpoint", "to_touchpoint"),
         "took",
+        "profile",
     ),
-    ("jm_internal.int_profile_journeys", "mine/int_profile_journeys", ("profile",), "journeys"),
+    (
+        "jm_internal.int_profile_journeys",
+        "mine/int_profile_journeys",
+        ("profile",),
+        "journeys",
+        "profile",
+    ),
     (
         "jm_internal.int_stage_reach",
         "mine/int_stage_reach",
         ("profile", "furthest_stage"),
         "journeys",
+        "profile",
     ),
     (
         "jm_internal.int_cycle_repeats",
         "mine/int_cycle_repeats",
         ("cycle", "first_touchpoint", "profile"),
         "journeys",
+        "profile",
     ),
     (
         "jm_internal.int_cycle_touchpoints",
         "mine/int_cycle_touchpoints",
         ("cycle", "touchpoint"),
         "rounds",
+        "profile",
     ),
     (
         "jm_internal.int_visit_sets",
         "mine/int_visit_sets",
         ("visited_set", "profile", "touchpoint"),
         "journeys",
+        "profile",
     ),
 )
-# the summaries of moves (int_moves), and those per segment profile (built once
-# int_journey_profiles is)
-GRAPH_SUMMARIES = ("jm_internal.int_transition_counts", "jm_internal.int_move_seconds")
-PROFILE_SUMMARIES = (
-    "jm_internal.int_node_counts",
-    "jm_internal.int_next_seconds",
-    "jm_internal.int_undesigned_counts",
-    "jm_internal.int_profile_journeys",
-    "jm_internal.int_stage_reach",
-    "jm_internal.int_cycle_repeats",
-    "jm_internal.int_cycle_touchpoints",
-    "jm_internal.int_visit_sets",
-)
+GRAPH_SUMMARIES = tuple(s[0] for s in SUMMARIES if s[4] == "graph")
+PROFILE_SUMMARIES = tuple(s[0] for s in SUMMARIES if s[4] == "profile")
 _MAP_TABLES = ("map_stages", "map_touchpoints", "map_transitions", "map_targets", "map_personas")
 _FINGERPRINT_VERSION = "1"
 
@@ -142,7 +148,7 @@ def fingerprint(con: duckdb.DuckDBPyConnection, config: Config) -> str:
     digest.update(f"max_cycle_length={config.mining.max_cycle_length}".encode())
     for _, model in PER_JOURNEY:
         digest.update(sql.load(model).encode())
-    for _, model, _, _ in SUMMARIES:
+    for _, model, _, _, _ in SUMMARIES:
         digest.update(sql.load(model).encode())
     return digest.hexdigest()
 
@@ -162,7 +168,7 @@ def decide(con: duckdb.DuckDBPyConnection, config: Config, *, incremental: bool)
     if built[0][0] != fingerprint(con, config):
         return Scope(full=True, reason="the map, the journey settings or the models changed")
     missing = [t for t, _ in PER_JOURNEY if not has_table(con, t)]
-    missing += [t for t, _, _, _ in SUMMARIES if not has_table(con, t)]
+    missing += [t for t, _, _, _, _ in SUMMARIES if not has_table(con, t)]
     if missing:
         return Scope(full=True, reason=f"{missing[0]} is missing")
     con.execute(
@@ -222,11 +228,11 @@ def summarise(con: duckdb.DuckDBPyConnection, full: bool, tables: tuple[str, ...
     what is kept (the same journeys' old counts were subtracted before they were deleted)."""
     summaries = [s for s in SUMMARIES if s[0] in tables]
     if full:
-        for table, model, _, _ in summaries:
+        for table, model, _, _, _ in summaries:
             sql.create_table_as(con, table, model, {"scoped": False})
         return
     _count_scope(con, summaries, sign=1)
-    for table, _, keys, present in summaries:
+    for table, _, keys, present, _ in summaries:
         counts = [c for c in _columns(con, table) if c not in keys]
         delta = _delta_table(table)
         summed = ", ".join(f"cast(sum({c}) as bigint) as {c}" for c in counts)
@@ -266,12 +272,12 @@ def _note_touched_weeks(con: duckdb.DuckDBPyConnection) -> None:
 
 def _count_scope(
     con: duckdb.DuckDBPyConnection,
-    summaries: Iterable[tuple[str, str, tuple[str, ...], str]],
+    summaries: Iterable[tuple[str, str, tuple[str, ...], str, str]],
     *,
     sign: int,
 ) -> None:
     """Add the scope's journeys' counts, times ``sign``, to each summary's temp delta table."""
-    for table, model, keys, _ in summaries:
+    for table, model, keys, _, _ in summaries:
         delta = _delta_table(table)
         columns = _columns(con, table)
         if sign < 0:
