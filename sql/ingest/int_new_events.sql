@@ -8,7 +8,7 @@
 -- so that the load counts them as their own set. An event id that holds PII (redaction,
 -- jm_stg_texts, would change it) is kept only as its keyed hash. The keys are decided on
 -- narrow rows; the record's columns are joined once, at the end.
--- Inputs: jm_stg_validated, jm_stg_input, jm_stg_texts, events, jm_internal.staged_events,
+-- Inputs: jm_stg_validated, jm_stg_input, jm_stg_texts, events, jm_staged_events,
 -- $source, $ipad, $opad, $record_columns, $record_positions.
 with
 -- the record's identity where the source gives no event id (computed for those rows only)
@@ -60,7 +60,7 @@ seen as (
         )
         or exists (
             select 1
-            from jm_internal.staged_events as s
+            from jm_staged_events as s
             where s.event_id = k.kept_key
         )
 ),

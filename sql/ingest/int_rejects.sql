@@ -5,7 +5,7 @@
 -- (JSON with keys sorted and spacing normalised), compared within the file and with what this
 -- source already quarantined.
 -- Inputs: jm_stg_validated, jm_stg_input, jm_stg_texts, quarantine,
--- jm_internal.staged_quarantine, and bound parameters describing the source.
+-- jm_staged_quarantine, and bound parameters describing the source.
 with
 rejected as (
     select
@@ -82,7 +82,7 @@ seen as (
         )
         or exists (
             select 1
-            from jm_internal.staged_quarantine as s
+            from jm_staged_quarantine as s
             where s.record_key = r.record_key
         )
 ),

@@ -7,7 +7,7 @@
 -- attributes on many events) and joined back; each lookup scans only its columns of
 -- jm_stg_new (a CTE referenced several times would be materialized whole).
 -- Inputs: jm_stg_new, jm_stg_texts, $source, $channel, $load_id, $attr_names, $click_id_param.
-insert into jm_internal.staged_events
+insert into jm_staged_events
 with
 kept as (
     select * from jm_stg_new where not is_duplicate

@@ -2,8 +2,8 @@
 -- (cookie and user id at login, click id on a landing page, email on an order...) that
 -- neither the warehouse nor an earlier chunk of the file has. The chunk's pairs are made
 -- distinct first, so that DuckDB builds its anti-joins on them and only scans the edges known.
--- Inputs: jm_stg_new, jm_internal.identity_edges, jm_internal.staged_identity_edges.
-insert into jm_internal.staged_identity_edges
+-- Inputs: jm_stg_new, jm_internal.identity_edges, jm_staged_identity_edges.
+insert into jm_staged_identity_edges
 with
 pairs as (
     select identity_key as node_a, n_user as node_b from jm_stg_new where not is_duplicate
@@ -38,7 +38,7 @@ final as (
         )
         and not exists (
             select 1
-            from jm_internal.staged_identity_edges as s
+            from jm_staged_identity_edges as s
             where s.node_a = l.node_a and s.node_b = l.node_b
         )
 )

@@ -3,7 +3,7 @@
 -- redaction (jm_stg_texts), then ids and click ids masked. A record quarantined before
 -- (int_rejects) is not quarantined again.
 -- Inputs: jm_stg_rejects, jm_stg_texts, $load_id, $source, $file, $now.
-insert into jm_internal.staged_quarantine
+insert into jm_staged_quarantine
 with
 rejects as (
     select * from jm_stg_rejects where not is_duplicate

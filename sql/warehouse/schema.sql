@@ -132,3 +132,9 @@ drop table if exists main.int_journeys;
 drop table if exists main.int_variants;
 drop table if exists main.int_node_visits;
 drop table if exists main.int_journey_segments;
+
+-- Loads staged into these persistent tables before they became temporary; a load killed
+-- then left them behind.
+drop table if exists jm_internal.staged_events;
+drop table if exists jm_internal.staged_quarantine;
+drop table if exists jm_internal.staged_identity_edges;

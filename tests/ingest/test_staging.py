@@ -33,10 +33,10 @@ select
 """
 STAGED = """
 select
-    (select count(*) from jm_internal.staged_events),
-    (select count(*) from jm_internal.staged_quarantine)
+    (select count(*) from jm_staged_events),
+    (select count(*) from jm_staged_quarantine)
 """
-STAGING_TABLES = "select count(*) from duckdb_tables() where table_name like 'staged_%'"
+STAGING_TABLES = "select count(*) from duckdb_tables() where table_name like '%staged_%'"
 OUTCOME = (
     "select event_id, occurred_at, touchpoint, identity_key, record_no from events order by all"
 )
@@ -81,7 +81,7 @@ def test_each_chunk_is_committed_to_staging_and_the_file_published_at_once(
         def observed(*args: Any) -> int:
             done = load_chunk(*args)
             tally = args[-1]
-            staged = observer.execute(STAGED).fetchall()[0]
+            staged = con.execute(STAGED).fetchall()[0]
             warehouse = observer.execute(WAREHOUSE).fetchall()
             seen.append((staged, (tally.loaded, tally.rejected), warehouse))
             return done
@@ -90,10 +90,12 @@ def test_each_chunk_is_committed_to_staging_and_the_file_published_at_once(
         result = _load_web(con, config)
 
         assert result.status == "loaded" and len(seen) >= 5
-        # every chunk's rows were committed (visible to another connection) as it was done...
+        # every chunk's rows were staged as it was done, in temporary tables...
         assert [s[0] for s in seen] == [s[1] for s in seen]
+        assert seen[0][0][0] > 0
         assert seen[0][0][0] < seen[-1][0][0] == result.rows_loaded
-        # ...while the warehouse did not change until the file's final commit
+        # ...while the warehouse, seen from another connection, did not change until the
+        # file's final commit
         assert all(s[2] == before for s in seen)
         after = con.execute(WAREHOUSE).fetchall()[0]
         assert after[0] == before[0][0] + result.rows_loaded
@@ -169,7 +171,16 @@ def test_a_load_killed_mid_file_leaves_nothing_and_the_next_run_loads_it_whole(
     config = load_config(config_path)
     with connect(config.warehouse_path) as con:
         assert con.execute(WAREHOUSE).fetchall() == [(0, 0, 0, 0)]
-        assert con.execute(STAGED).fetchall()[0][0] > 0  # three chunks were staged, stale now
+        # three chunks were staged in temporary tables: gone with the killed connection
+        assert con.execute(STAGING_TABLES).fetchall() == [(0,)]
         assert _load_web(con, config).status == "loaded"
         assert con.execute(OUTCOME).fetchall() == clean
+        assert con.execute(STAGING_TABLES).fetchall() == [(0,)]
+
+
+def test_persistent_staging_tables_left_by_an_older_version_are_dropped(tmp_path: Path) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    with connect(warehouse) as con:
+        con.execute("create table jm_internal.staged_events as select * from events")
+    with connect(warehouse) as con:
         assert con.execute(STAGING_TABLES).fetchall() == [(0,)]

@@ -6,14 +6,14 @@ was loaded before is skipped. A file that cannot be read leaves no rows behind, 
 ``loads`` row with its error; the next run tries it again.
 
 Memory is bounded by a chunk, not the file: each chunk of about ``CHUNK_ROWS`` records is
-validated in temporary tables and its results appended to the load's staging tables
-(``jm_internal.staged_*``) in transactions of their own, so DuckDB frees the chunk's working
+validated in temporary tables and its results appended to the load's temporary staging
+tables (``jm_staged_*``) in transactions of their own, so DuckDB frees the chunk's working
 tables as soon as they are dropped. (Inside one transaction spanning the file it could not:
 every replaced version is kept until commit, for a rollback, and memory grew with the file.)
 The staged rows then move into ``events``, ``quarantine`` and ``identity_edges`` together
 with the ``loads`` row in one short transaction, where DuckDB writes large appends straight
-to the database file. Until that commit nothing of the file is visible; a failed or
-killed load leaves only its staging tables, which the next load replaces.
+to the database file. Until that commit nothing of the file is visible; a failed load drops
+its staging tables, a killed one loses them with its connection.
 """
 
 from __future__ import annotations
@@ -290,8 +290,8 @@ def _count(con: duckdb.DuckDBPyConnection, table: str, where: str = "true") -> i
 
 def _staged_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     return (
-        _count(con, "jm_internal.staged_quarantine"),
-        _count(con, "jm_internal.staged_events"),
+        _count(con, "jm_staged_quarantine"),
+        _count(con, "jm_staged_events"),
     )
 
 
