@@ -32,21 +32,40 @@ per_journey as (
         max(case when step = 1 then channel end) as entry_channel,
         max(case when next_touchpoint is null then touchpoint end) as last_touchpoint,
         bool_or(is_goal) as reached_goal,
-        string_agg(touchpoint, ' > ' order by step) as sequence,
-        -- what conformance replays: the journey up to its first goal (browsing on after a
-        -- goal is not a deviation)
-        string_agg(touchpoint, ' > ' order by step) filter (where not after_goal)
-            as replay_sequence,
+        jm_ordered_list(touchpoint, step) as touchpoints,
         count(*) filter (where not after_goal) as replay_steps
     from steps
     group by journey_id
+),
+
+-- the sequence, and what conformance replays: the journey up to its first goal (browsing
+-- on after a goal is not a deviation; after_goal holds for every step after the first goal,
+-- so these are the first replay_steps touchpoints)
+sequenced as (
+    select
+        journey_id,
+        customer_id,
+        journey_no,
+        started_at,
+        ended_at,
+        events,
+        channels,
+        channel_list,
+        entry_touchpoint,
+        entry_channel,
+        last_touchpoint,
+        reached_goal,
+        jm_join_head(touchpoints, events, ' > ') as sequence,
+        jm_join_head(touchpoints, replay_steps, ' > ') as replay_sequence,
+        replay_steps
+    from per_journey
 ),
 
 with_deviations as (
     select
         j.*,
         cast(coalesce(d.undesigned_moves, 0) as bigint) as undesigned_moves
-    from per_journey as j
+    from sequenced as j
     left join deviating as d on d.journey_id = j.journey_id
 ),
 

@@ -312,6 +312,16 @@ create or replace temp macro jm_url_path(url) as
 create or replace temp macro jm_url_param(url, param_regex) as
     nullif(regexp_extract(url, '[?&]' || param_regex || '=([^&#]*)', 1), '');
 
+-- The values x of a group as a list in the order of o (an aggregate). One ordered pass
+-- serves several strings built from the same sequence (jm_join_head). On Spark:
+-- transform(array_sort(collect_list(struct(o, x))), s -> s.x).
+create or replace temp macro jm_ordered_list(x, o) as list(x order by o);
+
+-- The first n values of list xs joined with sep; null when n is 0 (as string_agg of no
+-- rows). On Spark: array_join(slice(xs, 1, n), sep).
+create or replace temp macro jm_join_head(xs, n, sep) as
+    case when n > 0 then array_to_string(xs[1:n], sep) end;
+
 -- Seconds from timestamp a to timestamp b (b later: positive).
 create or replace temp macro jm_seconds_between(a, b) as epoch(b) - epoch(a);
 
