@@ -317,6 +317,10 @@ create or replace temp macro jm_url_param(url, param_regex) as
 -- transform(array_sort(collect_list(struct(o, x))), s -> s.x).
 create or replace temp macro jm_ordered_list(x, o) as list(x order by o);
 
+-- The distinct non-null values of list xs, sorted. On Spark: array_sort(array_distinct(
+-- filter(xs, x -> x is not null))).
+create or replace temp macro jm_distinct_sorted(xs) as list_sort(list_distinct(xs));
+
 -- The first n values of list xs joined with sep; null when n is 0 (as string_agg of no
 -- rows). On Spark: array_join(slice(xs, 1, n), sep).
 create or replace temp macro jm_join_head(xs, n, sep) as
