@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+# this checkout's code, even where another journeymine is installed (a worktree of the repo)
+sys.path[:0] = [str(REPO / "src"), str(REPO)]
 
 HISTORY_DAYS = 30
 
@@ -84,7 +85,7 @@ def _run(config: Path, mode: str) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-c", _CHILD, str(config), mode],
         capture_output=True, text=True, check=False,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)])},
     )  # fmt: skip
     if done.returncode:
         raise SystemExit(done.stderr)
