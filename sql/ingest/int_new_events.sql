@@ -50,6 +50,8 @@ keys as (
     where a.reason_code is null
 ),
 
+-- two semi-joins, not one filter with "or" (which DuckDB plans as a hash table of every
+-- event of the source)
 seen as (
     select k.record_no
     from keys as k
@@ -58,7 +60,10 @@ seen as (
             from events as e
             where e.source = $source and e.event_id = k.kept_key
         )
-        or exists (
+    union
+    select k.record_no
+    from keys as k
+    where exists (
             select 1
             from jm_staged_events as s
             where s.event_id = k.kept_key
