@@ -15,7 +15,7 @@ visits as (
 ),
 
 sets as (
-    select journey_id, string_agg(touchpoint, ' > ' order by touchpoint) as visited_set
+    select journey_id, array_to_string(jm_distinct_sorted(list(touchpoint)), ' > ') as visited_set
     from visits
     group by journey_id
 ),
