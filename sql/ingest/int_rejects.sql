@@ -72,6 +72,8 @@ keyed as (
     from explained
 ),
 
+-- two semi-joins, not one filter with "or" (which DuckDB plans as a hash table of every
+-- quarantined record of the source)
 seen as (
     select r.record_no
     from keyed as r
@@ -80,7 +82,10 @@ seen as (
             from quarantine as q
             where q.source = $source and q.record_key = r.record_key
         )
-        or exists (
+    union
+    select r.record_no
+    from keyed as r
+    where exists (
             select 1
             from jm_staged_quarantine as s
             where s.record_key = r.record_key
