@@ -357,5 +357,6 @@ create or replace temp macro jm_pct_ci(x, low, high) as
 create or replace temp macro jm_percentile(x, p) as quantile_cont(x, p);
 
 -- Used in place, since sqlglot transpiles it to what Spark 4.0+ has (listagg ... within group):
--- string_agg(x, sep order by y) in mine/int_journey_profiles.sql and mine/int_journey_cycles.sql
--- (Spark 3: concat_ws over a sorted collect_list). tests/test_sql_portability.py holds every model to Spark this way.
+-- string_agg(x, sep order by y) in mine/int_journey_profiles.sql and
+-- mine/int_journey_cycles.sql (Spark 3: concat_ws over a sorted collect_list).
+-- tests/test_sql_portability.py holds every model to Spark this way.
