@@ -3,7 +3,18 @@ breakdowns add up to the whole."""
 
 from __future__ import annotations
 
-from tests.mining import Mined
+from pathlib import Path
+
+import yaml
+
+from journeymine.config import load_config
+from journeymine.generate import GeneratedSample
+from journeymine.identity import stitch
+from journeymine.mapping import load_map
+from journeymine.mine import mine
+from journeymine.warehouse import connect
+from tests.conftest import ingest_all, write_config
+from tests.mining import SAMPLE_MAP, Mined
 
 
 def test_segments_partition_the_journeys(mined_stories: Mined) -> None:
@@ -73,3 +84,25 @@ def test_funnel_and_journeys_agree(mined_stories: Mined) -> None:
         "select journeys_reached from stage_funnel where segment = 'all' and stage = 'purchase'"
     ).fetchall()[0][0]
     assert purchase >= goal_reached > 0  # every purchase got at least to the purchase stage
+
+
+def test_without_segment_attributes_the_segments_are_the_built_in_ones(
+    sample: GeneratedSample, tmp_path: Path
+) -> None:
+    path = write_config(tmp_path, sample.out_dir)
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["journeys"]["segment_attributes"] = []
+    path.write_text(yaml.safe_dump(raw), encoding="utf-8")
+    config = load_config(path)
+    with connect(config.warehouse_path) as con:
+        ingest_all(con, config)
+        stitch(con)
+        mine(con, config, load_map(SAMPLE_MAP))
+        segments = {
+            s for (s,) in con.execute("select distinct segment from touchpoint_stats").fetchall()
+        }
+        names = con.execute(
+            "select distinct name from jm_internal.int_journey_attributes order by name"
+        ).fetchall()
+    assert segments == {"all", "entry_channel", "persona"}
+    assert names == [("utm_source",)]  # what the map's persona rules read, nothing else

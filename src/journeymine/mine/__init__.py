@@ -84,7 +84,7 @@ def mine(
         "gap_seconds": config.journeys.inactivity_gap_hours * 3600,
         "end_at_goal": config.journeys.end_at_goal,
         "collapse_repeats": config.journeys.collapse_repeats,
-        "segment_attributes": list(config.journeys.segment_attributes) or ["__journeymine_none__"],
+        "segment_attributes": list(config.journeys.segment_attributes),
         "rare_share": config.mining.rare_share,
         "max_cycle_length": config.mining.max_cycle_length,
     }

@@ -119,7 +119,9 @@ SUMMARIES: tuple[tuple[str, str, tuple[str, ...], str, str], ...] = (
 GRAPH_SUMMARIES = tuple(s[0] for s in SUMMARIES if s[4] == "graph")
 PROFILE_SUMMARIES = tuple(s[0] for s in SUMMARIES if s[4] == "profile")
 _MAP_TABLES = ("map_stages", "map_touchpoints", "map_transitions", "map_targets", "map_personas")
-_FINGERPRINT_VERSION = "1"
+# raised when what the models are given changes outside their SQL, the map and the settings
+# (2: no placeholder attribute when no segment attributes are configured)
+_FINGERPRINT_VERSION = "2"
 
 
 @dataclass(frozen=True)
