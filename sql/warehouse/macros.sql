@@ -142,9 +142,22 @@ create or replace temp macro jm_json_concat(a, b) as
 create or replace temp macro jm_replace_all(s, pattern, replacement) as
     regexp_replace(s, pattern, replacement, 'g');
 
+-- The JSON path of top-level key `key`.
+create or replace temp macro jm_json_path(key) as '$."' || replace(key, '"', '\"') || '"';
+
 -- The value of top-level key `key` of a JSON object, as text.
-create or replace temp macro jm_json_get(doc, key) as
-    json_extract_string(doc, '$."' || replace(key, '"', '\"') || '"');
+create or replace temp macro jm_json_get(doc, key) as json_extract_string(doc, jm_json_path(key));
+
+-- The values of top-level keys `keys` of a JSON object, as a list of texts in the keys'
+-- order: the document is parsed once for all of them. `keys` must be constant in the
+-- statement (a literal or a bound parameter). On Spark:
+-- transform(keys, k -> get_json_object(doc, concat('$.', k))).
+create or replace temp macro jm_json_get_all(doc, keys) as
+    json_extract_string(doc, list_transform(keys, lambda k: jm_json_path(k)));
+
+-- The element of list xs at the place of `key` in list `keys`. On Spark:
+-- element_at(xs, array_position(keys, key)).
+create or replace temp macro jm_list_pick(xs, keys, key) as xs[list_position(keys, key)];
 
 -- Is the text a JSON object (not an array, string or number)?
 create or replace temp macro jm_json_is_object(doc) as

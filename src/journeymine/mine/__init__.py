@@ -85,6 +85,11 @@ def mine(
         "end_at_goal": config.journeys.end_at_goal,
         "collapse_repeats": config.journeys.collapse_repeats,
         "segment_attributes": list(config.journeys.segment_attributes),
+        # the event attributes that segments and persona rules read (int_journey_attributes)
+        "attribute_names": sorted(
+            set(config.journeys.segment_attributes)
+            | {p.attribute for p in journey_map.personas if p.attribute is not None}
+        ),
         "rare_share": config.mining.rare_share,
         "max_cycle_length": config.mining.max_cycle_length,
     }
