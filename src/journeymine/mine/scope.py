@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import duckdb
 
@@ -39,76 +40,86 @@ PER_JOURNEY: tuple[tuple[str, str], ...] = (
     ("jm_internal.int_journey_profiles", "mine/int_journey_profiles"),
     ("jm_internal.int_journey_cycles", "mine/int_journey_cycles"),
 )
-# counts over all journeys kept up to date by the journeys a night rebuilds, in build order:
-# (table, model, key columns, the count that is zero exactly when no journey is counted,
-# the step of mine() that brings it up to date: "graph" once int_moves is built, "profile"
-# once int_journey_profiles is); every other column is a count. Each model counts only
-# jm_scope_journeys when $scoped.
-SUMMARIES: tuple[tuple[str, str, tuple[str, ...], str, str], ...] = (
-    (
+
+
+class Summary(NamedTuple):
+    """Counts over all journeys kept up to date by the journeys a night rebuilds. Every column
+    but ``keys`` is a count; the model counts only jm_scope_journeys when $scoped."""
+
+    table: str
+    model: str
+    keys: tuple[str, ...]
+    present: str  # the count that is zero exactly when no journey is counted
+    step: str  # when mine() brings it up to date: "graph" once int_moves is built,
+    # "profile" once int_journey_profiles is
+
+
+# in build order
+SUMMARIES: tuple[Summary, ...] = (
+    Summary(
         "jm_internal.int_transition_counts",
         "mine/int_transition_counts",
         ("from_touchpoint", "to_touchpoint"),
         "occurrences",
         "graph",
     ),
-    (
+    Summary(
         "jm_internal.int_move_seconds",
         "mine/int_move_seconds",
         ("from_touchpoint", "to_touchpoint", "seconds"),
         "moves",
         "graph",
     ),
-    (
+    Summary(
         "jm_internal.int_node_counts",
         "mine/int_node_counts",
         ("profile", "level", "node"),
         "journeys",
         "profile",
     ),
-    (
+    Summary(
         "jm_internal.int_next_seconds",
         "mine/int_next_seconds",
         ("profile", "touchpoint", "seconds_to_next"),
         "steps",
         "profile",
     ),
-    (
+    Summary(
         "jm_internal.int_undesigned_counts",
         "mine/int_undesigned_counts",
         ("profile", "from_touchpoint", "to_touchpoint"),
         "took",
         "profile",
     ),
-    (
+    Summary(
         "jm_internal.int_profile_journeys",
         "mine/int_profile_journeys",
         ("profile",),
         "journeys",
         "profile",
     ),
-    (
+    Summary(
         "jm_internal.int_stage_reach",
         "mine/int_stage_reach",
         ("profile", "furthest_stage"),
         "journeys",
         "profile",
     ),
-    (
+    Summary(
         "jm_internal.int_cycle_repeats",
         "mine/int_cycle_repeats",
         ("cycle", "first_touchpoint", "profile"),
         "journeys",
         "profile",
     ),
-    (
+    Summary(
         "jm_internal.int_cycle_touchpoints",
         "mine/int_cycle_touchpoints",
         ("cycle", "touchpoint"),
         "rounds",
         "profile",
     ),
-    (
+    Summary(
         "jm_internal.int_visit_sets",
         "mine/int_visit_sets",
         ("visited_set", "profile", "touchpoint"),
@@ -116,8 +127,8 @@ SUMMARIES: tuple[tuple[str, str, tuple[str, ...], str, str], ...] = (
         "profile",
     ),
 )
-GRAPH_SUMMARIES = tuple(s[0] for s in SUMMARIES if s[4] == "graph")
-PROFILE_SUMMARIES = tuple(s[0] for s in SUMMARIES if s[4] == "profile")
+GRAPH_SUMMARIES = tuple(s.table for s in SUMMARIES if s.step == "graph")
+PROFILE_SUMMARIES = tuple(s.table for s in SUMMARIES if s.step == "profile")
 _MAP_TABLES = ("map_stages", "map_touchpoints", "map_transitions", "map_targets", "map_personas")
 # raised when what the models are given changes outside their SQL, the map and the settings
 # (2: no placeholder attribute when no segment attributes are configured)
@@ -150,8 +161,8 @@ def fingerprint(con: duckdb.DuckDBPyConnection, config: Config) -> str:
     digest.update(f"max_cycle_length={config.mining.max_cycle_length}".encode())
     for _, model in PER_JOURNEY:
         digest.update(sql.load(model).encode())
-    for _, model, _, _, _ in SUMMARIES:
-        digest.update(sql.load(model).encode())
+    for summary in SUMMARIES:
+        digest.update(sql.load(summary.model).encode())
     return digest.hexdigest()
 
 
@@ -170,7 +181,7 @@ def decide(con: duckdb.DuckDBPyConnection, config: Config, *, incremental: bool)
     if built[0][0] != fingerprint(con, config):
         return Scope(full=True, reason="the map, the journey settings or the models changed")
     missing = [t for t, _ in PER_JOURNEY if not has_table(con, t)]
-    missing += [t for t, _, _, _, _ in SUMMARIES if not has_table(con, t)]
+    missing += [s.table for s in SUMMARIES if not has_table(con, s.table)]
     if missing:
         return Scope(full=True, reason=f"{missing[0]} is missing")
     con.execute(
@@ -228,13 +239,14 @@ def summarise(con: duckdb.DuckDBPyConnection, full: bool, tables: tuple[str, ...
     """Bring these counts over all journeys (of ``SUMMARIES``) up to date once the per-journey
     tables they read are built: count every journey, or add the rebuilt journeys' counts to
     what is kept (the same journeys' old counts were subtracted before they were deleted)."""
-    summaries = [s for s in SUMMARIES if s[0] in tables]
+    summaries = [s for s in SUMMARIES if s.table in tables]
     if full:
-        for table, model, _, _, _ in summaries:
-            sql.create_table_as(con, table, model, {"scoped": False})
+        for summary in summaries:
+            sql.create_table_as(con, summary.table, summary.model, {"scoped": False})
         return
     _count_scope(con, summaries, sign=1)
-    for table, _, keys, present, _ in summaries:
+    for summary in summaries:
+        table, keys = summary.table, summary.keys
         counts = [c for c in _columns(con, table) if c not in keys]
         delta = _delta_table(table)
         summed = ", ".join(f"cast(sum({c}) as bigint) as {c}" for c in counts)
@@ -242,7 +254,7 @@ def summarise(con: duckdb.DuckDBPyConnection, full: bool, tables: tuple[str, ...
         con.execute(
             f"create or replace temp table jm_summed as select {group}, {summed} "
             f"from (select * from {table} union all select * from {delta}) as kept "
-            f"group by {group} having sum({present}) <> 0"
+            f"group by {group} having sum({summary.present}) <> 0"
         )
         con.execute(f"delete from {table}")
         con.execute(f"insert into {table} select * from jm_summed")
@@ -274,12 +286,13 @@ def _note_touched_weeks(con: duckdb.DuckDBPyConnection) -> None:
 
 def _count_scope(
     con: duckdb.DuckDBPyConnection,
-    summaries: Iterable[tuple[str, str, tuple[str, ...], str, str]],
+    summaries: Iterable[Summary],
     *,
     sign: int,
 ) -> None:
     """Add the scope's journeys' counts, times ``sign``, to each summary's temp delta table."""
-    for table, model, keys, _, _ in summaries:
+    for summary in summaries:
+        table, model, keys = summary.table, summary.model, summary.keys
         delta = _delta_table(table)
         columns = _columns(con, table)
         if sign < 0:
