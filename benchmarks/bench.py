@@ -723,12 +723,70 @@ def stage_end_to_end(spec: dict[str, Any], probe: Probe) -> dict[str, Any]:
     publish(config.warehouse_path, memory_limit=config.memory_limit)
     lap("publish")
     c = result.report.conformance
+    seconds = round(time.perf_counter() - started, 3)
+    truth = json.loads((Path(spec["data"]) / "ground_truth.json").read_text(encoding="utf-8"))
+    warehouse = {"warehouse": str(config.warehouse_path), "memory_limit": config.memory_limit}
+    with contextlib.closing(_read_only(warehouse)) as con:
+        correctness = {
+            "accounting": accounting(con, truth),
+            "planted_stories": planted_stories(con, result.flags, truth),
+        }
     return {
-        "seconds": round(time.perf_counter() - started, 3),
+        "seconds": seconds,
         "steps": steps,
         "journeys": c.journeys,
         "variants": c.variants,
         "flags": len(result.flags),
+        **correctness,
+    }
+
+
+def accounting(con: Any, truth: dict[str, Any]) -> dict[str, Any]:
+    """Nothing lost at this size: every file loaded, ``rows_read = rows_loaded +
+    rows_rejected + rows_duplicate`` for each, and every source read all the records the
+    generator wrote and flagged as duplicates exactly the copies it planted."""
+    rows = con.execute(
+        "select source, count(*), count(*) filter (where status = 'loaded'), "
+        "count(*) filter (where rows_read = rows_loaded + rows_rejected + rows_duplicate), "
+        "sum(rows_read), sum(rows_loaded), sum(rows_rejected), sum(rows_duplicate) "
+        "from loads group by source order by source"
+    ).fetchall()
+    sources = {
+        source: {
+            "files": files,
+            "files_loaded": loaded,
+            "files_adding_up": adding_up,
+            "rows_read": int(read or 0),
+            "rows_loaded": int(kept or 0),
+            "rows_rejected": int(rejected or 0),
+            "rows_duplicate": int(duplicate or 0),
+            "records_generated": truth["records"].get(source),
+            "duplicates_planted": truth["broken_records"].get(source, {}).get("duplicate", 0),
+        }
+        for source, files, loaded, adding_up, read, kept, rejected, duplicate in rows
+    }
+    holds = set(sources) == set(truth["records"]) and all(
+        s["files"] == s["files_loaded"] == s["files_adding_up"]
+        and s["rows_read"] == s["records_generated"]
+        and s["rows_duplicate"] == s["duplicates_planted"]
+        for s in sources.values()
+    )
+    return {"holds": holds, "sources": sources}
+
+
+def planted_stories(con: Any, flags: list[Any], truth: dict[str, Any]) -> dict[str, Any]:
+    """The run's flags scored against the stories the generator planted (as
+    ``tests/flags/test_findings_against_truth.py`` scores them at small sizes)."""
+    from journeymine.truth import score, suggested
+
+    s = score(flags, truth, suggested(con))
+    return {
+        "precision": round(s.precision, 4),
+        "recall": round(s.recall, 4),
+        "missed": s.missed,
+        "false_positives": s.false_positives,
+        "wrong_segment": s.wrong_segment,
+        "not_top_of_kind": s.not_top_of_kind,
     }
 
 
@@ -859,12 +917,73 @@ def one_repeat(
     say: Callable[[str], None],
     *,
     explain: bool = False,
+    end_to_end_only: bool = False,
 ) -> dict[str, Any]:
+    """One repeat: the staged run with pm4py and the floor on its journeys (unless
+    ``end_to_end_only``), then the whole pipeline in one process."""
     staged_dir = run_dir / "staged"
     whole_dir = run_dir / "one-process"
     for d in (staged_dir, whole_dir):
         shutil.rmtree(d, ignore_errors=True)
         d.mkdir(parents=True)
+    stages: dict[str, Any] = {}
+    floor = pm4py = None
+    if not end_to_end_only:
+        stages = staged_run(data, staged_dir, memory_limit, say, explain=explain)
+        warehouse = {
+            "warehouse": str(staged_dir / "warehouse.duckdb"),
+            "memory_limit": memory_limit,
+        }
+        floor = run_child("floor", warehouse, staged_dir)
+        say(
+            f"{'DuckDB floor':<24} {floor['seconds']:>9.2f} s "
+            f"{_fmt_gb(floor['peak_gb']):>8} GB peak"
+        )
+        pm4py = run_child("pm4py", warehouse, staged_dir)
+        say(
+            f"{'pm4py (4 calls)':<24} {pm4py['seconds']:>9.2f} s "
+            f"{_fmt_gb(pm4py['peak_gb']):>8} GB peak"
+        )
+    whole_config = write_config(whole_dir, Path(data["folder"]), memory_limit)
+    whole = run_child(
+        "end to end",
+        {"config": str(whole_config), "data": data["folder"]},
+        whole_dir,
+    )
+    say(
+        f"{'end to end, one process':<24} {whole['process_seconds']:>9.2f} s "
+        f"{_fmt_gb(whole['peak_gb']):>8} GB peak"
+    )
+    pipeline = ("ingest", "stitch", "mining stage", "report", "publish")
+    staged_names = [n for n in stages if n.startswith(pipeline)]
+    profile = {n: stages[n].pop("profile") for n in stages if "profile" in stages[n]}
+    repeat = {
+        "stages": stages,
+        "pipeline": {
+            "seconds": round(sum(stages[n]["seconds"] for n in staged_names), 3),
+            "peak_gb": max(stages[n]["peak_gb"] for n in staged_names),
+        }
+        if staged_names
+        else None,
+        "end_to_end": whole,
+        "pm4py": pm4py,
+        "floor": floor,
+        "sql_profile": profile,
+    }
+    repeat["ratios"] = ratios(repeat)
+    repeat["checks"] = checks(repeat)
+    return repeat
+
+
+def staged_run(
+    data: dict[str, Any],
+    staged_dir: Path,
+    memory_limit: str | None,
+    say: Callable[[str], None],
+    *,
+    explain: bool,
+) -> dict[str, Any]:
+    """The nightly flow's steps one by one, each in a process of its own."""
     config = write_config(staged_dir, Path(data["folder"]), memory_limit)
     spec = {"config": str(config)}
     stages: dict[str, Any] = {}
@@ -886,46 +1005,25 @@ def one_repeat(
         say(f"  {name:<22} {p['seconds']:>9.2f} s {_fmt_gb(p['peak_gb']):>8} GB peak")
     stage("report", "report")
     stage("publish", "publish")
-    warehouse = {
-        "warehouse": str(staged_dir / "warehouse.duckdb"),
-        "memory_limit": memory_limit,
-    }
-    floor = run_child("floor", warehouse, staged_dir)
-    say(f"{'DuckDB floor':<24} {floor['seconds']:>9.2f} s {_fmt_gb(floor['peak_gb']):>8} GB peak")
-    pm4py = run_child("pm4py", warehouse, staged_dir)
-    say(
-        f"{'pm4py (4 calls)':<24} {pm4py['seconds']:>9.2f} s {_fmt_gb(pm4py['peak_gb']):>8} GB peak"
-    )
-    whole_config = write_config(whole_dir, Path(data["folder"]), memory_limit)
-    whole = run_child("end to end", {"config": str(whole_config)}, whole_dir)
-    say(
-        f"{'end to end, one process':<24} {whole['process_seconds']:>9.2f} s "
-        f"{_fmt_gb(whole['peak_gb']):>8} GB peak"
-    )
-    pipeline = ("ingest", "stitch", "mining stage", "report", "publish")
-    staged_names = [n for n in stages if n.startswith(pipeline)]
-    profile = {n: stages[n].pop("profile") for n in stages if "profile" in stages[n]}
-    repeat = {
-        "stages": stages,
-        "pipeline": {
-            "seconds": round(sum(stages[n]["seconds"] for n in staged_names), 3),
-            "peak_gb": max(stages[n]["peak_gb"] for n in staged_names),
-        },
-        "end_to_end": whole,
-        "pm4py": pm4py,
-        "floor": floor,
-        "sql_profile": profile,
-    }
-    repeat["ratios"] = ratios(repeat)
-    repeat["checks"] = checks(repeat)
-    return repeat
+    return stages
 
 
 def _fmt_gb(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
+RATIOS = (
+    "pm4py_over_graph_seconds",
+    "graph_over_floor_seconds",
+    "graph_over_pm4py_peak",
+    "pm4py_over_floor_seconds",
+    "pm4py_over_floor_peak",
+)
+
+
 def ratios(repeat: dict[str, Any]) -> dict[str, float | None]:
+    if repeat["pm4py"] is None:  # --end-to-end-only
+        return dict.fromkeys(RATIOS)
     graph = repeat["stages"]["mining stage"]["parts"][f"mining: {GRAPH_STEP}"]
     pm4py, floor = repeat["pm4py"], repeat["floor"]
 
@@ -943,15 +1041,26 @@ def ratios(repeat: dict[str, Any]) -> dict[str, float | None]:
 
 def checks(repeat: dict[str, Any]) -> dict[str, Any]:
     """pm4py, the floor and the mining tables must describe the same graph, and both
-    pipeline runs the same journeys and flags: else the harness compared different things."""
+    pipeline runs the same journeys and flags: else the harness compared different things.
+    And the run must be right at this size: nothing lost (the accounting), every planted
+    story flagged and no other flag (precision and recall of 1)."""
+    whole = repeat["end_to_end"]
+    stories = whole["planted_stories"]
+    correct = {
+        "accounting_holds": whole["accounting"]["holds"],
+        "every_planted_story_flagged": stories["recall"] == 1.0,
+        "no_flag_but_the_planted": stories["precision"] == 1.0,
+    }
+    if repeat["pm4py"] is None:  # --end-to-end-only: no staged run, no comparison
+        return correct
     pm, fl, mined = repeat["pm4py"]["graph"], repeat["floor"]["graph"], repeat["floor"]["mined"]
     keys = ("edges", "moves", "starts", "ends", "variants")
     medians = [
         abs(pm["medians"][k] - fl["medians"][k]) for k in pm["medians"] if k in fl["medians"]
     ]
     mining = repeat["stages"]["mining stage"]
-    whole = repeat["end_to_end"]
     return {
+        **correct,
         "pm4py_equals_floor": all(pm[k] == fl[k] for k in keys)
         and pm["medians"].keys() == fl["medians"].keys(),
         "largest_median_difference_seconds": max(medians, default=0.0),
@@ -975,7 +1084,7 @@ def targets(median: dict[str, Any], events: int) -> list[dict[str, Any]]:
         ("graph and variants at most 1/3 of pm4py's peak memory", 10_000_000,
          r["graph_over_pm4py_peak"], round(1 / 3, 3), "<="),
         ("mining stage (journeys to flags, history included) under 30 s", 10_000_000,
-         median["stages"]["mining stage"]["seconds"], 30.0, "<"),
+         median["stages"].get("mining stage", {}).get("seconds"), 30.0, "<"),
         ("raw gzipped files to published report under 3 min", 10_000_000,
          median["end_to_end"]["process_seconds"], 180.0, "<"),
         ("raw gzipped files to published report, peak memory under 8 GB", 10_000_000,
@@ -1139,27 +1248,39 @@ def print_size(size: dict[str, Any]) -> None:
                 row(indent + part.split(": ", 1)[-1], p["seconds"], p["peak_gb"])
         else:
             row(name, s["seconds"], s["peak_gb"])
-    row(
-        "pipeline, stage by stage (sum; largest peak)",
-        med["pipeline"]["seconds"],
-        med["pipeline"]["peak_gb"],
-    )
+    if med["pipeline"] is not None:
+        row(
+            "pipeline, stage by stage (sum; largest peak)",
+            med["pipeline"]["seconds"],
+            med["pipeline"]["peak_gb"],
+        )
     e = med["end_to_end"]
     row("end to end in one process (process wall time)", e["process_seconds"], e["peak_gb"])
-    p = med["pm4py"]
-    row("pm4py: read journey_steps into pandas", p["load_seconds"], None)
-    for call, c in p["calls"].items():
-        row(f"pm4py: {call}", c["seconds"], c["peak_gb"])
-    row("pm4py: the four calls (process peak)", p["seconds"], p["peak_gb"])
-    f = med["floor"]
-    row("DuckDB floor, cold", f["cold_seconds"], None)
-    row("DuckDB floor, warm (process peak)", f["seconds"], f["peak_gb"])
-    print("  ratios (median over repeats of each repeat's ratio):")
-    r = med["ratios"]
-    print(f"    pm4py / graph and variants, time       {_fmt(r['pm4py_over_graph_seconds'])}")
-    print(f"    graph and variants / DuckDB floor, time {_fmt(r['graph_over_floor_seconds'])}")
-    print(f"    graph and variants / pm4py, peak memory {_fmt(r['graph_over_pm4py_peak'])}")
-    print(f"    pm4py / DuckDB floor, time              {_fmt(r['pm4py_over_floor_seconds'])}")
+    for step, seconds in e["steps"].items():
+        row("    " + step, seconds, None)
+    if med["pm4py"] is not None:
+        p = med["pm4py"]
+        row("pm4py: read journey_steps into pandas", p["load_seconds"], None)
+        for call, c in p["calls"].items():
+            row(f"pm4py: {call}", c["seconds"], c["peak_gb"])
+        row("pm4py: the four calls (process peak)", p["seconds"], p["peak_gb"])
+        f = med["floor"]
+        row("DuckDB floor, cold", f["cold_seconds"], None)
+        row("DuckDB floor, warm (process peak)", f["seconds"], f["peak_gb"])
+        print("  ratios (median over repeats of each repeat's ratio):")
+        r = med["ratios"]
+        print(f"    pm4py / graph and variants, time       {_fmt(r['pm4py_over_graph_seconds'])}")
+        print(f"    graph and variants / DuckDB floor, time {_fmt(r['graph_over_floor_seconds'])}")
+        print(f"    graph and variants / pm4py, peak memory {_fmt(r['graph_over_pm4py_peak'])}")
+        print(f"    pm4py / DuckDB floor, time              {_fmt(r['pm4py_over_floor_seconds'])}")
+    a, t = e["accounting"], e["planted_stories"]
+    print(
+        f"  correctness: accounting {'holds' if a['holds'] else 'BROKEN'} for "
+        f"{sum(x['files'] for x in a['sources'].values())} file(s); planted stories: "
+        f"precision {t['precision']:.2f}, recall {t['recall']:.2f}"
+        + (f"; missed {', '.join(t['missed'])}" if t["missed"] else "")
+        + (f"; unplanted flags {', '.join(t['false_positives'])}" if t["false_positives"] else "")
+    )
     print("  targets (issue 12):")
     for t in size["targets"]:
         verdict = {True: "PASS", False: "FAIL", None: "n/a"}[t["passed"]]
@@ -1167,7 +1288,8 @@ def print_size(size: dict[str, Any]) -> None:
         print(f"    {verdict:<4} {t['target']}: {_fmt(t['measured'])} {t['limit']}{where}")
     bad = [k for k, v in size["median"]["checks"].items() if v is False]
     print(f"  checks: {'all agree' if not bad else 'FAILED: ' + ', '.join(bad)}")
-    print("  costliest SQL models (median seconds; stage, part):")
+    if size["sql_profile_top"]:
+        print("  costliest SQL models (median seconds; stage, part):")
     for p in size["sql_profile_top"][:PRINTED_MODELS]:
         where = p["stage"] + (f", {p['part']}" if p["part"] else "")
         calls = f" ({p['calls']} calls)" if p["calls"] > 1 else ""
@@ -1218,6 +1340,12 @@ def main(argv: list[str] | None = None) -> int:
         help="turn DuckDB's profiler on in the pipeline's stages: each SQL model's costliest "
         "operators in the profile (for finding what to optimise; it costs a little time)",
     )
+    parser.add_argument(
+        "--end-to-end-only",
+        action="store_true",
+        help="only the one-process run and its correctness checks: no staged run, no pm4py, "
+        "no floor (for sizes where pm4py's DataFrame would not fit, such as 50M)",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -1254,6 +1382,7 @@ def main(argv: list[str] | None = None) -> int:
             "seed": args.seed,
             "memory_limit": args.memory_limit,
             "explain": args.explain,
+            "end_to_end_only": args.end_to_end_only,
             "config": str(SAMPLE_CONFIG.relative_to(REPO)),
         },
         "sizes": [],
@@ -1272,7 +1401,14 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  [{k}/{args.repeats}] {line}", flush=True)
 
                 repeats.append(
-                    one_repeat(data, run_dir, args.memory_limit, say, explain=args.explain)
+                    one_repeat(
+                        data,
+                        run_dir,
+                        args.memory_limit,
+                        say,
+                        explain=args.explain,
+                        end_to_end_only=args.end_to_end_only,
+                    )
                 )
                 if not args.keep:
                     shutil.rmtree(run_dir, ignore_errors=True)

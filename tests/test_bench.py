@@ -111,6 +111,9 @@ def test_pm4py_the_floor_and_the_mining_tables_describe_the_same_graph(
     assert pm["starts"] == floor["starts"] == repeat["stages"]["mining stage"]["journeys"]
     assert pm["medians"].keys() == floor["medians"].keys()
     assert repeat["checks"] == {
+        "accounting_holds": True,
+        "every_planted_story_flagged": True,
+        "no_flag_but_the_planted": True,
         "pm4py_equals_floor": True,
         "largest_median_difference_seconds": pytest.approx(0, abs=1e-3),
         "mined_tables_equal_floor": True,
@@ -211,3 +214,70 @@ def test_explain_names_each_model_and_its_costliest_operators(
     operators = [op["operator"] for op in explained["operators"]]
     assert any("GROUP_BY" in op for op in operators), operators
     assert explained["planning_seconds"] >= 0 and explained["seconds"] > 0
+
+
+def test_end_to_end_only_runs_the_one_process_pipeline_and_its_checks(
+    run: tuple[dict[str, Any], str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "results.json"
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--sizes", str(EVENTS), "--repeats", "1",
+         "--cache-dir", str(run[2]), "--workdir", str(tmp_path / "runs"), "--json", str(out),
+         "--end-to-end-only"],
+        capture_output=True, text=True, timeout=600, cwd=REPO,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    size = json.loads(out.read_text(encoding="utf-8"))["sizes"][0]
+    repeat = size["repeats"][0]
+    assert repeat["stages"] == {} and repeat["pipeline"] is None
+    assert repeat["pm4py"] is None and repeat["floor"] is None
+    assert set(repeat["ratios"].values()) == {None}
+    # the same journeys and flags as the full harness's one-process run, checked as right
+    assert repeat["checks"] == {
+        "accounting_holds": True,
+        "every_planted_story_flagged": True,
+        "no_flag_but_the_planted": True,
+    }
+    whole, before = repeat["end_to_end"], _size(run)["repeats"][0]["end_to_end"]
+    assert (whole["journeys"], whole["flags"]) == (before["journeys"], before["flags"])
+    by_words = {t["target"]: t for t in size["targets"]}
+    assert by_words["end to end peak memory under 16 GB"]["measured"] == whole["peak_gb"]
+    assert (
+        by_words["mining stage (journeys to flags, history included) under 30 s"]["passed"] is None
+    )
+    assert "correctness: accounting holds for 3 file(s)" in done.stdout
+
+
+def test_the_correctness_checks_fail_on_a_lost_row_and_a_missed_story(
+    run: tuple[dict[str, Any], str, Path],
+) -> None:
+    import duckdb
+
+    bench = _bench_module()
+    truth = json.loads((run[2] / f"{EVENTS}-7" / "ground_truth.json").read_text("utf-8"))
+    with duckdb.connect() as con:
+        con.execute(
+            "create table loads (source varchar, status varchar, rows_read bigint, "
+            "rows_loaded bigint, rows_rejected bigint, rows_duplicate bigint)"
+        )
+        for source, records in truth["records"].items():
+            duplicates = truth["broken_records"].get(source, {}).get("duplicate", 0)
+            con.execute(
+                "insert into loads values (?, 'loaded', ?, ?, 0, ?)",
+                [source, records, records - duplicates, duplicates],
+            )
+        assert bench.accounting(con, truth)["holds"] is True
+        # one row of the web file in none of the three places
+        con.execute("update loads set rows_loaded = rows_loaded - 1 where source = 'web'")
+        lost = bench.accounting(con, truth)
+        assert lost["holds"] is False
+        assert lost["sources"]["web"]["files_adding_up"] == 0
+        con.execute("update loads set rows_loaded = rows_loaded + 1 where source = 'web'")
+        # a source that read fewer records than were written
+        con.execute("update loads set rows_read = rows_read - 1, rows_loaded = rows_loaded - 1")
+        assert bench.accounting(con, truth)["holds"] is False
+
+        con.execute("create table map_suggestions (from_touchpoint varchar, to_touchpoint varchar)")
+        nothing = bench.planted_stories(con, [], truth)
+    assert nothing["recall"] == 0.0 and nothing["missed"]
+    assert nothing["precision"] == 1.0  # no flag raised, so none that was not planted

@@ -20,9 +20,9 @@ from journeymine.generate import generate
 from journeymine.identity import stitch
 from journeymine.mapping import load_map
 from journeymine.mine import mine
+from journeymine.truth import Score, score, suggested
 from journeymine.warehouse import connect
 from tests.conftest import ingest_all, write_config
-from tests.flags.truth import Score, score, suggested
 
 CASES = [
     pytest.param(2_000, range(1, 11), id="2k"),

@@ -5,6 +5,9 @@ a cycle's touchpoints in cyclic order; a move's ends) and names its segment, as 
 segment or as the segment where it is significantly worst. A story that is a consequence of
 another (``consequence_of``) must not be a flag of its own: the engine merges it. A planted
 undesigned move that converts better is a map suggestion, not a flag.
+
+Used by the tests (``tests/flags/test_findings_against_truth.py``) and by the benchmark
+(``benchmarks/bench.py``), which scores every size it runs.
 """
 
 from __future__ import annotations
@@ -44,8 +47,8 @@ def matches(flag: Flag, story: dict[str, Any]) -> bool:
     if flag.kind == "loop":
         return flag.cycle is not None and _same_cycle(flag.cycle.split(" > "), story["cycle"])
     if flag.kind == "undesigned_transition":
-        return (flag.from_touchpoint, flag.to_touchpoint) == (story["from"], story["to"])
-    return flag.touchpoint == story["touchpoint"]
+        return bool((flag.from_touchpoint, flag.to_touchpoint) == (story["from"], story["to"]))
+    return bool(flag.touchpoint == story["touchpoint"])
 
 
 @dataclass
