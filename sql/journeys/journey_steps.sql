@@ -5,7 +5,8 @@
 -- Events with the same time keep the order the source recorded them in: the file's load
 -- order, then its line (coarse exports put a goal and the step before it in one second).
 -- after_goal: the step comes after the journey's first goal (browsing on after a purchase):
--- never a deviation, never a loss.
+-- never a deviation, never a loss. goal_later: a goal comes after this step in the journey
+-- (what int_moves calls goal_after; in the same window pass, so no sort of its own there).
 -- $scoped: only the customers in jm_scope_customers (an incremental night rebuilds those).
 -- Inputs: events, map_touchpoints, jm_scope_customers.
 with
@@ -59,7 +60,8 @@ collapsed as (
 ),
 
 -- one window pass per journey (partitioned by customer and journey number, in the
--- customer's order) gives the step, the next step and whether a goal came before
+-- customer's order) gives the step, the next step and whether a goal came before or comes
+-- after
 stepped as (
     select
         c.customer_id,
@@ -77,6 +79,12 @@ stepped as (
             ) > 0,
             false
         ) as after_goal,
+        coalesce(
+            sum(case when g.touchpoint is not null then 1 else 0 end) over (
+                by_journey rows between 1 following and unbounded following
+            ) > 0,
+            false
+        ) as goal_later,
         lead(c.touchpoint) over by_journey as next_touchpoint,
         lead(c.occurred_at) over by_journey as next_at
     from collapsed as c
@@ -103,6 +111,7 @@ final as (
         occurred_at,
         is_goal,
         after_goal,
+        goal_later,
         next_touchpoint,
         jm_seconds_between(occurred_at, next_at) as seconds_to_next
     from stepped

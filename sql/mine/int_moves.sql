@@ -18,19 +18,21 @@ steps as (
         seconds_to_next,
         is_goal,
         after_goal,
-        max(case when is_goal then step end) over (partition by journey_id) as last_goal_step
+        goal_later
     from journey_steps
     where (not $scoped or journey_id in (select journey_id from jm_scope_journeys))
 ),
 
 raw_moves as (
     select journey_id, 0 as step, '__start__' as from_touchpoint, touchpoint as to_touchpoint,
-        cast(null as double) as seconds, false as after_goal, last_goal_step
+        cast(null as double) as seconds, false as after_goal,
+        -- the entry comes before step 1: a goal after it is one at step 1 or later
+        is_goal or goal_later as goal_later
     from steps
     where step = 1
     union all
     select journey_id, step, touchpoint, coalesce(next_touchpoint, '__end__'), seconds_to_next,
-        is_goal or after_goal, last_goal_step
+        is_goal or after_goal, goal_later
     from steps
 ),
 
@@ -47,7 +49,7 @@ final as (
             else d.from_touchpoint is not null
         end as designed,
         m.after_goal,
-        coalesce(m.last_goal_step > m.step, false) as goal_after
+        m.goal_later as goal_after
     from raw_moves as m
     left join map_transitions as d
         on d.from_touchpoint = m.from_touchpoint and d.to_touchpoint = m.to_touchpoint

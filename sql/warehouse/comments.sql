@@ -98,6 +98,7 @@ comment on column journey_steps.channel is 'The event''s channel: web, social or
 comment on column journey_steps.occurred_at is 'When the step happened (UTC).';
 comment on column journey_steps.is_goal is 'The touchpoint is a goal of the designed map.';
 comment on column journey_steps.after_goal is 'The step comes after the journey''s first goal (browsing on after a purchase): never a deviation, never a loss.';
+comment on column journey_steps.goal_later is 'A goal comes later in the journey, after this step.';
 comment on column journey_steps.next_touchpoint is 'The next step''s touchpoint; null at the journey''s last step.';
 comment on column journey_steps.seconds_to_next is 'Seconds until the next step; null at the last step.';
 
