@@ -9,7 +9,7 @@
 -- Inputs: journey_steps, map_transitions.
 with
 steps as (
-    select journey_id, step, touchpoint, next_touchpoint, is_goal, after_goal
+    select journey_id, step, touchpoint, next_touchpoint, after_goal, goal_later
     from journey_steps
 ),
 
@@ -24,10 +24,7 @@ outcomes as (
     select
         f.journey_id,
         coalesce(s.next_touchpoint, '(ended)') as next_touchpoint,
-        exists (
-            select 1 from steps as g
-            where g.journey_id = f.journey_id and g.step > f.first_step and g.is_goal
-        ) as goal_after
+        s.goal_later as goal_after
     from first_visits as f
     inner join steps as s on s.journey_id = f.journey_id and s.step = f.first_step
 ),
