@@ -65,3 +65,12 @@ def test_findings_do_not_depend_on_the_order_of_the_rules_rows(mined_stories: Mi
         shuffled = rows[:]
         random.Random(seed).shuffle(shuffled)
         assert engine.findings(shuffled, settings) == expected
+
+
+def test_the_flags_read_back_as_they_were_raised(mined_stories: Mined) -> None:
+    """What the benchmark scores against the ground truth is the flags table the run wrote."""
+    from journeymine.flags import read_flags
+
+    con, _, flags, _ = mined_stories
+    assert len(flags) > 3
+    assert read_flags(con) == flags

@@ -231,6 +231,13 @@ def write_flags(con: duckdb.DuckDBPyConnection, flags: list[Flag]) -> None:
     con.execute("drop table jm_new_flags")
 
 
+def read_flags(con: duckdb.DuckDBPyConnection) -> list[Flag]:
+    """The flags the last run wrote (``write_flags``), in rank order."""
+    names = list(Flag.__dataclass_fields__)
+    rows = con.execute(f"select {', '.join(names)} from flags order by rank").fetchall()
+    return [Flag(*row) for row in rows]
+
+
 def write_suggestions(con: duckdb.DuckDBPyConnection, found: list[engine.Suggestion]) -> None:
     table = pa.table(
         {
