@@ -794,6 +794,7 @@ def planted_stories(con: Any, flags: list[Any], truth: dict[str, Any]) -> dict[s
         "false_positives": s.false_positives,
         "wrong_segment": s.wrong_segment,
         "not_top_of_kind": s.not_top_of_kind,
+        "after_arrivals": s.after_arrivals,
     }
 
 
@@ -1287,6 +1288,11 @@ def print_size(size: dict[str, Any]) -> None:
         + (f"; missed {', '.join(t['missed'])}" if t["missed"] else "")
         + (f"; unplanted flags {', '.join(t['false_positives'])}" if t["false_positives"] else "")
     )
+    if t.get("after_arrivals"):
+        print(
+            "    changes beginning after new customers stopped arriving (the population's, "
+            f"not scored): {', '.join(t['after_arrivals'])}"
+        )
     print("  targets (issue 12):")
     for t in size["targets"]:
         verdict = {True: "PASS", False: "FAIL", None: "n/a"}[t["passed"]]
@@ -1438,15 +1444,20 @@ def main(argv: list[str] | None = None) -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
             print(f"\nwritten: {path}")
-    failed_checks = [
-        f"{s['events']:,} events: {k}"
-        for s in results["sizes"]
-        for r in s["repeats"]
-        for k, v in r["checks"].items()
-        if v is False
-    ]
+    failed_checks = sorted(
+        {
+            f"{s['events']:,} events: {k}"
+            for s in results["sizes"]
+            for r in s["repeats"]
+            for k, v in r["checks"].items()
+            if v is False
+        }
+    )
     if failed_checks:
-        print("checks failed (the numbers compare different things): " + "; ".join(failed_checks))
+        print(
+            "checks failed (the comparison compared different things, or the run is not right "
+            "at this size; the JSON has the details): " + "; ".join(failed_checks)
+        )
         return 1
     return 0
 

@@ -1375,6 +1375,15 @@ def _generate_into(
         "stories": STORY_TRUTH if stories else [],
         "not_findings": NOT_FINDINGS if stories else [],
         "dated_stories": _dated_truth(dated or DatedStories(), tally.dated),
+        "arrivals": {
+            "first_day": START.date().isoformat(),
+            "last_day": (START + timedelta(days=DAYS - 1)).date().isoformat(),
+            "why": "new customers arrive over these days, returning ones keep coming back "
+            "after them: from then on the mix of journeys changes (every one is a returning "
+            "customer's, recognised as returning or not), so the rates of segments defined by "
+            "who returns (personas) may rightly change; a change that begins after the last "
+            "day is the population's, not a planted story",
+        },
         "coarse_timestamps": {
             "source": COARSE_SOURCE,
             "grain_seconds": COARSE_GRAIN_S,

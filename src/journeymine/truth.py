@@ -6,6 +6,14 @@ segment or as the segment where it is significantly worst. A story that is a con
 another (``consequence_of``) must not be a flag of its own: the engine merges it. A planted
 undesigned move that converts better is a map suggestion, not a flag.
 
+Changes over time (regressions, improvements): a log without dated stories plants none, so
+each is a false positive, except one that begins after the last day on which new customers
+arrive (``arrivals`` in the ground truth): from then on every journey is a returning
+customer's and the segments defined by who returns change their mix, which the time
+machinery rightly reports (``after_arrivals``, listed apart, neither found nor false). Dated
+stories are judged by ``tests/periods/test_dated_stories.py``; in a log with them, changes
+are listed apart here (``dated_changes``) and not judged.
+
 Used by the tests (``tests/flags/test_findings_against_truth.py``) and by the benchmark
 (``benchmarks/bench.py``), which scores every size it runs.
 """
@@ -13,6 +21,7 @@ Used by the tests (``tests/flags/test_findings_against_truth.py``) and by the be
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -21,6 +30,8 @@ from journeymine.flags import Flag
 
 # the generator's kind names -> the flag kinds that report them
 KIND = {"rework_cycle": "loop"}
+# the flag kinds that report a change over time
+CHANGE_KINDS = ("regression", "improvement")
 
 
 def _same_cycle(a: list[str], b: list[str]) -> bool:
@@ -58,6 +69,8 @@ class Score:
     missed: list[str] = field(default_factory=list)
     wrong_segment: list[str] = field(default_factory=list)
     not_top_of_kind: list[str] = field(default_factory=list)
+    after_arrivals: list[str] = field(default_factory=list)
+    dated_changes: list[str] = field(default_factory=list)
 
     @property
     def precision(self) -> float:
@@ -105,5 +118,21 @@ def score(flags: list[Flag], truth: dict[str, Any], suggestions: set[tuple[str, 
         )
         if min(f.rank_in_kind for f in right) > planted_of_kind:
             s.not_top_of_kind.append(story["id"])
+    last_arrival = truth.get("arrivals", {}).get("last_day")
+    for f in flags:
+        if f.kind not in CHANGE_KINDS or f.rank in claimed:
+            continue
+        name = f"{f.kind}:{f.subject} ({f.segment}={f.segment_value}, from {f.first_date})"
+        if truth.get("dated_stories"):
+            s.dated_changes.append(name)
+        elif (
+            last_arrival is not None
+            and f.first_date is not None
+            and f.first_date > date.fromisoformat(last_arrival)
+        ):
+            s.after_arrivals.append(name)
+        else:
+            continue
+        claimed.add(f.rank)
     s.false_positives = [f"{f.kind}:{f.subject}" for f in flags if f.rank not in claimed]
     return s

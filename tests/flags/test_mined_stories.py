@@ -74,3 +74,35 @@ def test_the_flags_read_back_as_they_were_raised(mined_stories: Mined) -> None:
     con, _, flags, _ = mined_stories
     assert len(flags) > 3
     assert read_flags(con) == flags
+
+
+def test_the_scorer_sets_apart_changes_after_new_customers_stop_arriving(
+    mined_stories: Mined,
+) -> None:
+    """A change over time is not planted in a log without dated stories: a false positive,
+    unless it begins once new customers stop arriving (the population's own change)."""
+    import json
+    from dataclasses import replace
+    from datetime import date, timedelta
+
+    from journeymine.truth import score, suggested
+
+    con, _, flags, sample = mined_stories
+    truth = json.loads((sample.out_dir / "ground_truth.json").read_text(encoding="utf-8"))
+    until = date.fromisoformat(truth["arrivals"]["last_day"]) + timedelta(days=1)
+    clean = score(flags, truth, suggested(con))
+    assert clean.false_positives == [] and clean.after_arrivals == []
+    last = flags[-1]
+    rank = last.rank + 1
+    before = replace(last, rank=rank, kind="regression", first_date=date(2026, 10, 1))
+    after = replace(last, rank=rank, kind="regression", first_date=until)
+    assert score([*flags, before], truth, suggested(con)).false_positives == [
+        f"regression:{last.subject}"
+    ]
+    set_apart = score([*flags, after], truth, suggested(con))
+    assert set_apart.false_positives == [] and set_apart.precision == clean.precision
+    assert set_apart.after_arrivals == [
+        f"regression:{last.subject} ({last.segment}={last.segment_value}, from {until})"
+    ]
+    dated = score([*flags, before], dict(truth, dated_stories=[{"kind": "incident"}]), set())
+    assert dated.dated_changes and f"regression:{last.subject}" not in dated.false_positives
