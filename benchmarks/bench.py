@@ -1056,6 +1056,7 @@ def checks(repeat: dict[str, Any]) -> dict[str, Any]:
     correct = {
         "accounting_holds": whole["accounting"]["holds"],
         "every_planted_story_flagged": stories["recall"] == 1.0,
+        "each_the_top_flag_of_its_kind": not stories["not_top_of_kind"],
         "no_flag_but_the_planted": stories["precision"] == 1.0,
     }
     if repeat["pm4py"] is None:  # --end-to-end-only: no staged run, no comparison

@@ -113,6 +113,7 @@ def test_pm4py_the_floor_and_the_mining_tables_describe_the_same_graph(
     assert repeat["checks"] == {
         "accounting_holds": True,
         "every_planted_story_flagged": True,
+        "each_the_top_flag_of_its_kind": True,
         "no_flag_but_the_planted": True,
         "pm4py_equals_floor": True,
         "largest_median_difference_seconds": pytest.approx(0, abs=1e-3),
@@ -236,6 +237,7 @@ def test_end_to_end_only_runs_the_one_process_pipeline_and_its_checks(
     assert repeat["checks"] == {
         "accounting_holds": True,
         "every_planted_story_flagged": True,
+        "each_the_top_flag_of_its_kind": True,
         "no_flag_but_the_planted": True,
     }
     whole, before = repeat["end_to_end"], _size(run)["repeats"][0]["end_to_end"]
