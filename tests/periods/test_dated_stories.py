@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +33,7 @@ from journeymine.analysis import analyse
 from journeymine.config import Config, Periods, load_config
 from journeymine.flags import Flag
 from journeymine.generate import (
-    DAYS,
     SAMPLE_DATED,
-    START,
     Arms,
     DatedStories,
     Seasonality,
@@ -53,7 +51,6 @@ QUIET_SEEDS = (1, 2)
 BEFORE = (date(2026, 9, 21), date(2026, 10, 4))
 AFTER = (date(2026, 10, 19), date(2026, 11, 1))
 EVER = (date(2026, 1, 1), date(2027, 12, 31))
-ARRIVALS = START.date() + timedelta(days=DAYS)  # new customers arrive until this day
 
 
 @dataclass(frozen=True)
@@ -150,12 +147,15 @@ def _the_goal_rates_the_stories_move_upstream_are_not_flags_of_their_own(
 ) -> None:
     """A change at payment lifts the goal rate of every touchpoint before it; those are its
     consequences (listed in the flag), not more improvements. Only changes that begin while
-    new customers arrive are held to this: after ARRIVALS only returning ones come back, so
-    segments defined by who is recognised as returning (personas) change their mix, which the
-    time machinery may rightly report."""
+    new customers arrive are held to this: after them (``arrivals`` in the ground truth) only
+    returning ones come back, so segments defined by who is recognised as returning
+    (personas) change their mix, which the time machinery may rightly report."""
     planted = {("regression", dated.story("incident")["touchpoint"]),
                ("improvement", dated.story("fix")["touchpoint"])}  # fmt: skip
-    begun = [f for f in dated.changes() if f.first_date is not None and f.first_date < ARRIVALS]
+    last_arrival = date.fromisoformat(dated.truth["arrivals"]["last_day"])
+    begun = [
+        f for f in dated.changes() if f.first_date is not None and f.first_date <= last_arrival
+    ]
     assert {(f.kind, f.touchpoint) for f in begun} == planted, [f.evidence for f in begun]
     fix = next(f for f in dated.changes() if f.kind == "improvement")
     assert fix.related is not None and "goal rate after cart" in fix.related
