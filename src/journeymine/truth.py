@@ -22,16 +22,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, get_args
 
 import duckdb
 
 from journeymine.flags import Flag
+from journeymine.periods.changes import Direction
 
 # the generator's kind names -> the flag kinds that report them
 KIND = {"rework_cycle": "loop"}
 # the flag kinds that report a change over time
-CHANGE_KINDS = ("regression", "improvement")
+CHANGE_KINDS: tuple[str, ...] = get_args(Direction)
 
 
 def _same_cycle(a: list[str], b: list[str]) -> bool:
