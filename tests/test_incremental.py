@@ -185,3 +185,66 @@ def test_every_kept_count_is_brought_up_to_date_by_exactly_one_step() -> None:
     steps = scope.GRAPH_SUMMARIES + scope.PROFILE_SUMMARIES
     assert sorted(steps) == sorted(table for table, _, _, _, _ in scope.SUMMARIES)
     assert len(set(steps)) == len(steps)
+
+
+def _tables_read(text: str) -> set[str]:
+    """The tables a statement reads, schema-qualified where it qualifies them (sqlglot)."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(text, read="duckdb")
+    ctes = {cte.alias for cte in tree.find_all(exp.CTE)}
+    return {
+        f"{t.db}.{t.name}" if t.db else t.name
+        for t in tree.find_all(exp.Table)
+        if t.name not in ctes
+    }
+
+
+def test_a_night_reads_the_scope_s_copies_not_the_per_journey_tables() -> None:
+    """Every scoped statement of a night reads the temp copies of the scope's rows: reading a
+    per-journey table instead would still count right (the scope filters stay) but read all
+    history. A model that starts reading another per-journey table fails here."""
+    from journeymine.mine import scope
+
+    per_journey = {table for table, _ in scope.PER_JOURNEY} | {"events"}
+    for _, model in scope.PER_JOURNEY:
+        assert not _tables_read(scope._reading(model, "new")) & per_journey, model
+    for summary in scope.SUMMARIES:
+        for rows in ("old", "new"):
+            read = _tables_read(scope._reading(summary.model, rows))
+            assert not read & per_journey, (summary.model, rows, read & per_journey)
+    # and the copies are what the models read instead
+    assert "jm_new__int_moves" in _tables_read(scope._reading("journeys/int_journeys", "new"))
+    assert "jm_old__int_node_visits" in _tables_read(scope._reading("mine/int_node_counts", "old"))
+    assert scope.SCOPE_EVENTS in _tables_read(scope._reading("journeys/journey_steps", "new"))
+
+
+def test_redirect_swaps_only_the_tables_read() -> None:
+    import pytest
+
+    from journeymine import sql
+    from journeymine.errors import JourneymineError
+
+    text = (
+        "select m.journeys, journey_steps.step from journey_steps as s\n"
+        "inner join jm_internal.int_moves as m on m.journey_id = s.journey_id\n"
+        "left JOIN\n  journeys on true, journey_steps_old, (select 1 from events_x) as e"
+    )
+    out = sql.redirect(
+        text,
+        {
+            "journey_steps": "jm_new__journey_steps",
+            "jm_internal.int_moves": "jm_new__int_moves",
+            "journeys": "jm_new__journeys",
+            "events": "jm_scope_events",
+        },
+    )
+    assert out == (
+        "select m.journeys, journey_steps.step from jm_new__journey_steps as s\n"
+        "inner join jm_new__int_moves as m on m.journey_id = s.journey_id\n"
+        "left JOIN\n  jm_new__journeys on true, journey_steps_old, (select 1 from events_x) as e"
+    )
+    assert sql.redirect(text, {}) == text
+    with pytest.raises(JourneymineError, match="not a table name"):
+        sql.redirect(text, {"journeys": "x; drop table journeys"})

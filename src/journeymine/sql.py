@@ -8,6 +8,7 @@ an installed wheel from the ``journeymine/_sql`` copy the build puts beside the 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,23 @@ def bind(text: str, params: dict[str, Any] | None) -> dict[str, Any]:
     if missing:
         raise JourneymineError(f"SQL needs parameter(s) {', '.join(missing)}")
     return {k: given[k] for k in names}
+
+
+def redirect(text: str, tables: Mapping[str, str]) -> str:
+    """``text`` reading other tables: each ``from``/``join`` of a key of ``tables`` reads its
+    value instead. Keys and values are journeymine's own table names, never user input; a
+    column or alias of the same name is left alone (only a table after from/join is read)."""
+    for name in (*tables, *tables.values()):
+        if not _TABLE_NAME.fullmatch(name):
+            raise JourneymineError(f"not a table name: {name!r}")
+    if not tables:
+        return text
+    names = "|".join(re.escape(t) for t in sorted(tables, key=len, reverse=True))
+    reads = re.compile(rf"\b(from|join)(\s+)({names})(?![\w.])", re.IGNORECASE)
+    return reads.sub(lambda m: m.group(1) + m.group(2) + tables[m.group(3)], text)
+
+
+_TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
 
 
 def execute(

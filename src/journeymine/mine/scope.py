@@ -13,6 +13,13 @@ differs from the last build, every journey is rebuilt, and the run says why.
 
 The periods whose history these journeys touch, before and after, are kept in temp table
 ``jm_touched_weeks`` (ISO weeks) for the history to recompute only those.
+
+DuckDB finds a few customers' rows by reading a table's columns whole, so a night that let
+every scoped statement read the per-journey tables would read all history dozens of times.
+It reads each once instead: the scope's events, its old journeys' rows (before they are
+deleted) and its rebuilt journeys' rows go to temp copies (``SCOPE_EVENTS``, ``jm_old__*``,
+``jm_new__*``), and the scoped statements read those (``sql.redirect``). The models keep their
+scope filters, so a statement that read a whole table would still count only the scope.
 """
 
 from __future__ import annotations
@@ -127,6 +134,23 @@ SUMMARIES: tuple[Summary, ...] = (
         "profile",
     ),
 )
+# the per-journey tables the counts (SUMMARIES) read, and int_node_visits for the weeks: a
+# night copies the scope's old rows of these before deleting them
+_COUNTED_FROM: tuple[str, ...] = (
+    "journey_steps",
+    "jm_internal.int_moves",
+    "jm_internal.int_journeys",
+    "jm_internal.int_node_visits",
+    "jm_internal.int_journey_profiles",
+    "jm_internal.int_journey_cycles",
+)
+# the scope's touchpoint events, with the columns the scoped journey_steps and
+# int_journey_attributes read (the only models that read events)
+SCOPE_EVENTS = "jm_scope_events"
+_SCOPE_EVENT_COLUMNS = (
+    "customer_id, source, event_id, touchpoint, channel, occurred_at, load_id, record_no, "
+    "attributes"
+)
 GRAPH_SUMMARIES = tuple(s.table for s in SUMMARIES if s.step == "graph")
 PROFILE_SUMMARIES = tuple(s.table for s in SUMMARIES if s.step == "profile")
 _MAP_TABLES = ("map_stages", "map_touchpoints", "map_transitions", "map_targets", "map_personas")
@@ -193,12 +217,23 @@ def decide(con: duckdb.DuckDBPyConnection, config: Config, *, incremental: bool)
 
 
 def remove_scoped_journeys(con: duckdb.DuckDBPyConnection) -> None:
-    """Note the weeks the scope's current journeys count in, then delete those journeys."""
+    """Copy the scope's events and its current journeys' rows, note the weeks those journeys
+    count in and subtract their counts, then delete them."""
     con.execute(
         "insert into jm_scope_journeys select journey_id from jm_internal.int_journeys "
         "where customer_id in (select customer_id from jm_scope_customers)"
     )
-    _note_touched_weeks(con)
+    con.execute(
+        f"create or replace temp table {SCOPE_EVENTS} as select {_SCOPE_EVENT_COLUMNS} "
+        "from events where touchpoint is not null "
+        "and customer_id in (select customer_id from jm_scope_customers)"
+    )
+    for table in _COUNTED_FROM:
+        con.execute(
+            f"create or replace temp table {_copy(table, 'old')} as select * from {table} "
+            "where journey_id in (select journey_id from jm_scope_journeys)"
+        )
+    _note_touched_weeks(con, "old")
     _count_scope(con, SUMMARIES, sign=-1)
     for table, _ in PER_JOURNEY:
         con.execute(
@@ -209,30 +244,39 @@ def remove_scoped_journeys(con: duckdb.DuckDBPyConnection) -> None:
         "delete from journey_steps "
         "where customer_id in (select customer_id from jm_scope_customers)"
     )
+    for table in _COUNTED_FROM:
+        con.execute(f"drop table {_copy(table, 'old')}")
 
 
 def scope_new_journeys(con: duckdb.DuckDBPyConnection) -> None:
     """After the scope's steps are rebuilt: its journeys are the new ones."""
     con.execute("delete from jm_scope_journeys")
     con.execute(
-        "insert into jm_scope_journeys select distinct journey_id from journey_steps "
-        "where customer_id in (select customer_id from jm_scope_customers)"
+        "insert into jm_scope_journeys select distinct journey_id "
+        f"from {_copy('journey_steps', 'new')}"
     )
 
 
 def note_new_weeks(con: duckdb.DuckDBPyConnection) -> None:
     """The weeks the rebuilt journeys count in (after int_node_visits is rebuilt)."""
-    _note_touched_weeks(con)
+    _note_touched_weeks(con, "new")
 
 
 def build(
     con: duckdb.DuckDBPyConnection, table: str, model: str, params: dict[str, object], full: bool
 ) -> None:
-    """Materialise a per-journey model: the whole table, or insert the scope's rows."""
+    """Materialise a per-journey model: the whole table, or the scope's rows (kept in a temp
+    copy for the statements after it to read) appended to it."""
     if full:
         sql.create_table_as(con, table, model, params | {"scoped": False})
-    else:
-        sql.execute(con, f"insert into {table}\n{sql.load(model)}", params | {"scoped": True})
+        return
+    copy = _copy(table, "new")
+    sql.execute(
+        con,
+        f"create or replace temp table {copy} as\n{_reading(model, 'new')}",
+        params | {"scoped": True},
+    )
+    con.execute(f"insert into {table} select * from {copy}")
 
 
 def summarise(con: duckdb.DuckDBPyConnection, full: bool, tables: tuple[str, ...]) -> None:
@@ -264,6 +308,8 @@ def summarise(con: duckdb.DuckDBPyConnection, full: bool, tables: tuple[str, ...
 
 def finish(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     """Record what the journeys were built with; nothing is pending any more."""
+    for name in (SCOPE_EVENTS, *(_copy(table, "new") for table, _ in PER_JOURNEY)):
+        con.execute(f"drop table if exists {name}")
     con.execute("delete from jm_internal.pending_customers")
     con.execute("delete from jm_internal.build_state where key = 'journeys_fingerprint'")
     con.execute(
@@ -272,13 +318,13 @@ def finish(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     )
 
 
-def _note_touched_weeks(con: duckdb.DuckDBPyConnection) -> None:
-    if not has_table(con, "jm_internal.int_node_visits"):
-        return
+def _note_touched_weeks(con: duckdb.DuckDBPyConnection, rows: str) -> None:
+    """Add the weeks the scope's journeys count in: from the copy of their ``old`` or ``new``
+    rows of int_node_visits."""
     con.execute(
         "insert into jm_touched_weeks "
         "select distinct cast(date_trunc('week', first_at) as date) "
-        "from jm_internal.int_node_visits "
+        f"from {_copy('jm_internal.int_node_visits', rows)} "
         "where journey_id in (select journey_id from jm_scope_journeys) "
         "except select period_start from jm_touched_weeks"
     )
@@ -298,15 +344,31 @@ def _count_scope(
         if sign < 0:
             con.execute(f"create or replace temp table {delta} as select * from {table} limit 0")
         signed = ", ".join(c if c in keys else f"{sign} * {c}" for c in columns)
+        counted = _reading(model, "new" if sign > 0 else "old")
         sql.execute(
             con,
-            f"insert into {delta}\nselect {signed} from (\n{sql.load(model)}\n) as counted",
+            f"insert into {delta}\nselect {signed} from (\n{counted}\n) as counted",
             {"scoped": True},
         )
 
 
 def _delta_table(table: str) -> str:
     return "jm_delta_" + table.rpartition(".")[2]
+
+
+def _copy(table: str, rows: str) -> str:
+    """The temp copy of the scope's ``old`` or ``new`` rows of a per-journey table."""
+    return f"jm_{rows}__{table.rpartition('.')[2]}"
+
+
+def _reading(model: str, rows: str) -> str:
+    """A scoped model's SQL reading the copies of the scope's ``old`` or ``new`` rows (and the
+    scope's events) instead of the per-journey tables."""
+    tables = [table for table, _ in PER_JOURNEY]
+    if rows == "old":
+        tables = list(_COUNTED_FROM)
+    copies = {table: _copy(table, rows) for table in tables}
+    return sql.redirect(sql.load(model), copies | {"events": SCOPE_EVENTS})
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
