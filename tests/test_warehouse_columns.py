@@ -121,7 +121,8 @@ def test_intermediate_models_stay_out_of_the_analysts_schema(mined_stories: Mine
                   "int_journey_cycles", "int_journey_attributes", "int_transition_counts",
                   "int_move_seconds", "int_node_counts", "int_next_seconds",
                   "int_undesigned_counts", "int_profile_journeys", "int_stage_reach",
-                  "int_cycle_repeats", "int_cycle_touchpoints", "int_visit_sets")
+                  "int_cycle_repeats", "int_cycle_touchpoints", "int_period_counts",
+                  "int_visit_sets")
     }  # fmt: skip
 
 

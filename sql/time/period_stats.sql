@@ -6,30 +6,15 @@
 -- checkout. Counts only; rates are derived from them.
 -- $scoped: only the ISO weeks in jm_touched_weeks (and their days): the periods an
 -- incremental night's journeys count in, before and after.
--- Inputs: jm_internal.int_node_visits, jm_internal.int_journey_profiles,
--- jm_internal.int_profile_segments, jm_touched_weeks.
+-- Inputs: jm_internal.int_period_counts, jm_internal.int_profile_segments, jm_touched_weeks.
 with
--- counted per segment profile (int_journey_profiles) and day, then spread over the
--- profile's segments; a week is the sum of its days
+-- counted per segment profile and day (int_period_counts, kept over all journeys), then
+-- spread over the profile's segments; a week is the sum of its days
 by_profile as (
-    select
-        p.profile,
-        cast(date_trunc('day', v.first_at) as date) as day,
-        v.level,
-        v.node,
-        count(*) as journeys,
-        count(*) filter (where v.dropped_off) as drop_offs,
-        count(*) filter (where v.is_last and not v.reached_goal) as exits,
-        count(*) filter (where v.goal_after = 1) as goal_journeys,
-        count(*) filter (where v.went_on = 1) as continued,
-        count(*) filter (where v.went_on = 1 and v.goal_after = 1) as continued_goal_journeys
-    from jm_internal.int_node_visits as v
-    inner join jm_internal.int_journey_profiles as p on p.journey_id = v.journey_id
+    select *
+    from jm_internal.int_period_counts
     where not $scoped
-        or cast(date_trunc('week', v.first_at) as date) in (
-            select period_start from jm_touched_weeks
-        )
-    group by p.profile, cast(date_trunc('day', v.first_at) as date), v.level, v.node
+        or cast(date_trunc('week', day) as date) in (select period_start from jm_touched_weeks)
 ),
 
 by_day as (

@@ -127,6 +127,13 @@ SUMMARIES: tuple[Summary, ...] = (
         "profile",
     ),
     Summary(
+        "jm_internal.int_period_counts",
+        "time/int_period_counts",
+        ("profile", "day", "level", "node"),
+        "journeys",
+        "profile",
+    ),
+    Summary(
         "jm_internal.int_visit_sets",
         "mine/int_visit_sets",
         ("visited_set", "profile", "touchpoint"),
