@@ -216,6 +216,10 @@ def test_incremental_stitching_equals_a_full_stitch(tmp_path: Path) -> None:
             report = stitch(con)
             after = customer_ids(con)
             merged += len(before - after)  # customers seen before that a link joined to another
+            # the report counts customers from the customers table, one row per customer
+            assert (report.nodes, report.customers) == con.execute(
+                "select count(*), count(distinct customer_id) from jm_internal.customer_map"
+            ).fetchall()[0]
         incremental = _identity_tables(con)
         assert not report.full
         assert merged > 0
