@@ -246,5 +246,10 @@ def test_redirect_swaps_only_the_tables_read() -> None:
         "left JOIN\n  jm_new__journeys on true, journey_steps_old, (select 1 from events_x) as e"
     )
     assert sql.redirect(text, {}) == text
+    # a table named in another case is still the table; a comment is left as written
+    commented = "-- reads from journey_steps\nselect 1 FROM Journey_Steps as s -- from events"
+    assert sql.redirect(commented, {"journey_steps": "x", "events": "y"}) == (
+        "-- reads from journey_steps\nselect 1 FROM x as s -- from events"
+    )
     with pytest.raises(JourneymineError, match="not a table name"):
         sql.redirect(text, {"journeys": "x; drop table journeys"})

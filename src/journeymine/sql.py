@@ -59,15 +59,26 @@ def bind(text: str, params: dict[str, Any] | None) -> dict[str, Any]:
 def redirect(text: str, tables: Mapping[str, str]) -> str:
     """``text`` reading other tables: each ``from``/``join`` of a key of ``tables`` reads its
     value instead. Keys and values are journeymine's own table names, never user input; a
-    column or alias of the same name is left alone (only a table after from/join is read)."""
+    column or alias of the same name is left alone (only a table after from/join is read),
+    and so are ``--`` comments. Not a SQL parser: the models it is used on are tested with
+    one (sqlglot) for what they read afterwards."""
     for name in (*tables, *tables.values()):
         if not _TABLE_NAME.fullmatch(name):
             raise JourneymineError(f"not a table name: {name!r}")
     if not tables:
         return text
+    lowered = {k.lower(): v for k, v in tables.items()}
     names = "|".join(re.escape(t) for t in sorted(tables, key=len, reverse=True))
-    reads = re.compile(rf"\b(from|join)(\s+)({names})(?![\w.])", re.IGNORECASE)
-    return reads.sub(lambda m: m.group(1) + m.group(2) + tables[m.group(3)], text)
+    # a comment is matched whole (and kept) so that no read is found inside one; the models
+    # put no "--" in strings
+    reads = re.compile(rf"(--[^\n]*)|\b(from|join)(\s+)({names})(?![\w.])", re.IGNORECASE)
+
+    def swap(m: re.Match[str]) -> str:
+        if m.group(1) is not None:
+            return m.group(1)
+        return m.group(2) + m.group(3) + lowered[m.group(4).lower()]
+
+    return reads.sub(swap, text)
 
 
 _TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
