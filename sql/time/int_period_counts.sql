@@ -2,8 +2,8 @@
 -- The counts behind touchpoint_history, per segment profile and day: a journey counts on the
 -- day it first reached the touchpoint (or stage) in question, before its first goal (see
 -- period_stats). Kept over all journeys like int_node_counts (scope.SUMMARIES), so an
--- incremental night sums these few rows for the weeks it touched instead of rereading every
--- visit of those weeks.
+-- incremental night sums these rows (one per profile, day and node visited) for the weeks it
+-- touched instead of rereading every visit of those weeks.
 -- $scoped: only the journeys in jm_scope_journeys.
 -- Inputs: jm_internal.int_node_visits, jm_internal.int_journey_profiles, jm_scope_journeys.
 with

@@ -302,12 +302,17 @@ def summarise(con: duckdb.DuckDBPyConnection, full: bool, tables: tuple[str, ...
         delta = _delta_table(table)
         summed = ", ".join(f"cast(sum({c}) as bigint) as {c}" for c in counts)
         group = ", ".join(keys)
+        # only the kept rows whose keys the delta holds change: rewrite those, so a night's
+        # cost follows its journeys, not the table (int_period_counts grows with the days)
+        same_keys = " and ".join(f"d.{k} is not distinct from kept.{k}" for k in keys)
+        touched = f"exists (select 1 from {delta} as d where {same_keys})"
         con.execute(
             f"create or replace temp table jm_summed as select {group}, {summed} "
-            f"from (select * from {table} union all select * from {delta}) as kept "
+            f"from (select * from {table} as kept where {touched} "
+            f"union all select * from {delta}) as counted "
             f"group by {group} having sum({summary.present}) <> 0"
         )
-        con.execute(f"delete from {table}")
+        con.execute(f"delete from {table} as kept where {touched}")
         con.execute(f"insert into {table} select * from jm_summed")
         con.execute(f"drop table {delta}")
         con.execute("drop table jm_summed")
