@@ -4,6 +4,7 @@ parameters, and journeymine serve runs the nightly on its schedule and stops on 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -84,35 +85,43 @@ def test_journeymine_serve_runs_the_nightly_on_its_schedule_and_stops_on_sigterm
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "PREFECT_RUNNER_POLL_FREQUENCY": "2"}  # fmt: skip
     env.pop("PREFECT_API_URL", None)
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "journeymine.cli", "serve", "--config", str(config),
-         "--cron", "* * * * *", "--timezone", "Europe/Paris"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    assert serve.stdout is not None
-    seen, deadline = [], time.monotonic() + 240  # server start, the next minute, the run
+    # output to a file, not a pipe: a pipe nobody reads once the run is seen fills up with the
+    # next runs' logs and blocks the process, which then cannot stop on SIGTERM
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        serve = subprocess.Popen(
+            [sys.executable, "-m", "journeymine.cli", "serve", "--config", str(config),
+             "--cron", "* * * * *", "--timezone", "Europe/Paris"],
+            env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+    deadline = time.monotonic() + 240  # server start, the next minute, the run
+
+    def finished(text: str) -> bool:
+        return any("Finished in state" in line and "Flow run" in line for line in text.split("\n"))
+
     try:
-        for line in serve.stdout:
-            seen.append(line)
-            if "Finished in state" in line and "Flow run" in line:
-                break
-            if time.monotonic() > deadline:
-                break
-        text = "".join(seen)
+        text = log.read_text()
+        while not finished(text) and time.monotonic() < deadline and serve.poll() is None:
+            time.sleep(1)
+            text = log.read_text()
         assert (
             "serving the nightly flow as deployment 'nightly': cron '* * * * *' (Europe/Paris)"
             in text
-        )
-        assert "Prefect server with its scheduler on http://127.0.0.1:" in text, text
-        assert "is being served" in text, text
+        ), text[-3000:]
+        assert "Prefect server with its scheduler on http://127.0.0.1:" in text, text[-3000:]
+        assert "is being served" in text, text[-3000:]
         assert "Finished in state Completed()" in text, text[-3000:]
     finally:
         serve.send_signal(signal.SIGTERM)
-        try:
-            code = serve.wait(timeout=60)
+        try:  # pausing the deployment and stopping the server: seconds, more on a busy machine
+            code = serve.wait(timeout=120)
         except subprocess.TimeoutExpired:
-            serve.kill()
-            raise
+            for pid in [serve.pid, *_servers_of(home)]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            raise AssertionError(
+                "serve did not stop within 120 s of SIGTERM:\n" + log.read_text()[-3000:]
+            ) from None
     assert code in (0, -signal.SIGTERM, 128 + signal.SIGTERM, 143)
     deadline = time.monotonic() + 30
     while _servers_of(home) and time.monotonic() < deadline:
