@@ -376,10 +376,8 @@ def _copy(table: str, rows: str) -> str:
 def _reading(model: str, rows: str) -> str:
     """A scoped model's SQL reading the copies of the scope's ``old`` or ``new`` rows (and the
     scope's events) instead of the per-journey tables."""
-    tables = [table for table, _ in PER_JOURNEY]
-    if rows == "old":
-        tables = list(_COUNTED_FROM)
-    copies = {table: _copy(table, rows) for table in tables}
+    copied = _COUNTED_FROM if rows == "old" else tuple(table for table, _ in PER_JOURNEY)
+    copies = {table: _copy(table, rows) for table in copied}
     return sql.redirect(sql.load(model), copies | {"events": SCOPE_EVENTS})
 
 
