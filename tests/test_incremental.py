@@ -253,3 +253,37 @@ def test_redirect_swaps_only_the_tables_read() -> None:
     )
     with pytest.raises(JourneymineError, match="not a table name"):
         sql.redirect(text, {"journeys": "x; drop table journeys"})
+
+
+def test_a_night_that_changes_most_customers_rebuilds_every_journey(tmp_path: Path) -> None:
+    """Past scope.FULL_REBUILD_SHARE of the customers, the scoped rebuild costs more than a
+    full one: the night rebuilds everything, says why, and gives what a full build gives."""
+    from journeymine.mine import scope
+
+    sample = generate(tmp_path / "gen", 600, seed=4)
+    config = load_config(write_config(tmp_path, sample.out_dir))
+    journey_map = load_map(config.map_path)
+    with connect(config.warehouse_path) as con:
+        ingest_all(con, config)
+        stitch(con)
+        analyse(con, config, journey_map, incremental=True)
+        everyone = con.execute("select count(*) from customers").fetchall()[0][0]
+        few = int(everyone * scope.FULL_REBUILD_SHARE)  # at the share: still scoped
+        con.execute(
+            f"insert into jm_internal.pending_customers "
+            f"select customer_id from customers order by customer_id limit {few}"
+        )
+        at_share = analyse(con, config, journey_map, incremental=True).report.built
+        assert not at_share.full and at_share.customers == few
+        con.execute(
+            f"insert into jm_internal.pending_customers "
+            f"select customer_id from customers order by customer_id limit {few + 1}"
+        )
+        over = analyse(con, config, journey_map, incremental=True).report.built
+        assert over.full and f"{few + 1} of {everyone} customers changed" in over.reason
+        assert con.execute("select count(*) from jm_internal.pending_customers").fetchall() == [
+            (0,)
+        ]
+        night = _tables(con)
+        analyse(con, config, journey_map, incremental=False)
+        assert _tables(con) == night
