@@ -144,8 +144,8 @@ SUMMARIES: tuple[Summary, ...] = (
 # a night whose customers are more than this share of all rebuilds every journey instead:
 # measured on 30 days of the 10M-event daily log (686,292 customers), the scoped analysis
 # took 7.7 s for 5.5% of them, 17.7 s for 20%, 25.7 s for 34% and 30.8 s for 53%, where
-# rebuilding every journey took 26.1 s (docs/performance.md)
-FULL_REBUILD_SHARE = 0.3
+# rebuilding every journey took 26.1 s: the two cross at about 35% (docs/performance.md)
+FULL_REBUILD_SHARE = 0.35
 # the per-journey tables the counts (SUMMARIES) read, and int_node_visits for the weeks: a
 # night copies the scope's old rows of these before deleting them
 _COUNTED_FROM: tuple[str, ...] = (
