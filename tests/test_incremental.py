@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from journeymine.analysis import analyse
-from journeymine.config import load_config
+from journeymine.config import Config, load_config
 from journeymine.generate import generate
 from journeymine.identity import stitch
-from journeymine.mapping import load_map
+from journeymine.mapping import JourneyMap, load_map
 from journeymine.warehouse import connect
 from tests.conftest import SAMPLE_CONFIG, customer_ids, deliver, ingest_all, write_config
 
@@ -137,16 +139,25 @@ def test_a_changed_map_rebuilds_every_journey(tmp_path: Path) -> None:
         assert _tables(con) == incremental
 
 
-def test_a_night_replays_only_variants_new_on_this_map(tmp_path: Path) -> None:
-    """Token replay is kept per variant and map: a second analysis replays nothing, and the
-    kept replays equal a fresh one's."""
-    sample = generate(tmp_path / "gen", 800, seed=6)
+@contextmanager
+def _analysed(
+    tmp_path: Path, events: int, *, seed: int
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, Config, JourneyMap]]:
+    """A warehouse of a generated sample, loaded, stitched and analysed once."""
+    sample = generate(tmp_path / "gen", events, seed=seed)
     config = load_config(write_config(tmp_path, sample.out_dir))
     journey_map = load_map(config.map_path)
     with connect(config.warehouse_path) as con:
         ingest_all(con, config)
         stitch(con)
         analyse(con, config, journey_map, incremental=True)
+        yield con, config, journey_map
+
+
+def test_a_night_replays_only_variants_new_on_this_map(tmp_path: Path) -> None:
+    """Token replay is kept per variant and map: a second analysis replays nothing, and the
+    kept replays equal a fresh one's."""
+    with _analysed(tmp_path, 800, seed=6) as (con, config, journey_map):
         first = _tables(con)["variants"]
         deviating = con.execute("select count(*) from variants where not conforms").fetchall()
         assert deviating[0][0] > 0
@@ -260,13 +271,7 @@ def test_a_night_that_changes_most_customers_rebuilds_every_journey(tmp_path: Pa
     full one: the night rebuilds everything, says why, and gives what a full build gives."""
     from journeymine.mine import scope
 
-    sample = generate(tmp_path / "gen", 600, seed=4)
-    config = load_config(write_config(tmp_path, sample.out_dir))
-    journey_map = load_map(config.map_path)
-    with connect(config.warehouse_path) as con:
-        ingest_all(con, config)
-        stitch(con)
-        analyse(con, config, journey_map, incremental=True)
+    with _analysed(tmp_path, 600, seed=4) as (con, config, journey_map):
         everyone = con.execute("select count(*) from customers").fetchall()[0][0]
         few = int(everyone * scope.FULL_REBUILD_SHARE)  # at the share: still scoped
         con.execute(
