@@ -9,7 +9,8 @@ their events. The additive counts over all journeys (``SUMMARIES``) are updated 
 the scope's old journeys' counts are subtracted before they are deleted and the rebuilt
 ones' added, so a night never rereads every journey for them. The map, the settings and the
 per-journey models' SQL are fingerprinted in ``jm_internal.build_state``: when any of them
-differs from the last build, every journey is rebuilt, and the run says why.
+differs from the last build, every journey is rebuilt, and the run says why; so is every
+journey when the night's customers are more than ``FULL_REBUILD_SHARE`` of all.
 
 The periods whose history these journeys touch, before and after, are kept in temp table
 ``jm_touched_weeks`` (ISO weeks) for the history to recompute only those.
