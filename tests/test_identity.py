@@ -207,12 +207,15 @@ def test_incremental_stitching_equals_a_full_stitch(tmp_path: Path) -> None:
         *([d] for d in sample.deliveries[40:46]),
         sample.deliveries[46:],
     ]
-    merged = 0
+    merged = requeued = 0
     with connect(config.warehouse_path) as con:
         for batch in batches:
             deliver(batch, data)
             before = customer_ids(con)
             ingest_all(con, config)
+            # a load looks links up in the queue only: links stitched on an earlier night
+            # come again (a returning customer's login), and the stitch files them once
+            requeued += _count(con, f"{_QUEUED} inner join {_FILED} using (node_a, node_b)")
             report = stitch(con)
             after = customer_ids(con)
             merged += len(before - after)  # customers seen before that a link joined to another
@@ -220,10 +223,29 @@ def test_incremental_stitching_equals_a_full_stitch(tmp_path: Path) -> None:
             assert (report.nodes, report.customers) == con.execute(
                 "select count(*), count(distinct customer_id) from jm_internal.customer_map"
             ).fetchall()[0]
+            assert _count(con, _QUEUED) == 0
+            assert _count(con, _FILED) == _count(con, f"(select distinct {_LINK} from {_FILED})")
         incremental = _identity_tables(con)
+        links = sorted(con.execute(f"select {_LINK} from {_FILED}").fetchall())
         assert not report.full
-        assert merged > 0
+        assert merged > 0 and requeued > 0
         full = stitch(con, full=True)
         assert full.full and full.events_updated == 0  # nothing left to re-point
         rebuilt = _identity_tables(con)
     assert incremental == rebuilt
+    # every link filed once, as one load of every delivery files them
+    (tmp_path / "once").mkdir()
+    once = load_config(write_config(tmp_path / "once", data))
+    with connect(once.warehouse_path) as con:
+        ingest_all(con, once)
+        stitch(con)
+        assert links == sorted(con.execute(f"select {_LINK} from {_FILED}").fetchall())
+
+
+_QUEUED = "jm_internal.unstitched_edges"
+_FILED = "jm_internal.identity_edges"
+_LINK = "node_a, node_b"
+
+
+def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    return int(con.execute(f"select count(*) from {relation}").fetchall()[0][0])

@@ -1,8 +1,11 @@
 -- Stages the links between identifiers seen together on the chunk's new events
 -- (cookie and user id at login, click id on a landing page, email on an order...) that
--- neither the warehouse nor an earlier chunk of the file has. The chunk's pairs are made
--- distinct first, so that DuckDB builds its anti-joins on them and only scans the edges known.
--- Inputs: jm_stg_new, jm_internal.identity_edges, jm_staged_identity_edges.
+-- neither the links queued since the last stitch nor an earlier chunk of the file has. The
+-- chunk's pairs are made distinct first, so that DuckDB builds its anti-joins on them and
+-- only scans the queue. Links stitched on earlier nights are not looked up here: that table
+-- grows with all history, and each file would scan it; the stitch files the queue's new
+-- links once a night (identity/load_new_links).
+-- Inputs: jm_stg_new, jm_internal.unstitched_edges, jm_staged_identity_edges.
 insert into jm_staged_identity_edges
 with
 pairs as (
@@ -33,7 +36,7 @@ final as (
     from linked as l
     where not exists (
             select 1
-            from jm_internal.identity_edges as e
+            from jm_internal.unstitched_edges as e
             where e.node_a = l.node_a and e.node_b = l.node_b
         )
         and not exists (

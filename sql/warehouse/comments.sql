@@ -343,7 +343,7 @@ comment on column map_personas.attribute is 'Condition: an event of the journey 
 comment on column map_personas.equals is 'The value attribute must have.';
 
 -- ---------------------------------------------------------------- jm_internal: not for analysts
-comment on table jm_internal.identity_edges is 'Internal. One row per pair of identifiers (keyed hashes) seen on the same event: the graph stitching reads.';
+comment on table jm_internal.identity_edges is 'Internal. One row per pair of identifiers (keyed hashes) seen on the same event and stitched: the graph stitching reads, with the links queued in unstitched_edges.';
 comment on table jm_internal.customer_map is 'Internal. One row per identifier node: the customer it belongs to.';
 comment on table jm_internal.int_moves is 'Internal. One row per move of a journey (entry and exit included), judged against the map: designed, after_goal, goal_after. Transitions, deviations, conformance and every flag rule read it.';
 comment on table jm_internal.int_journey_attributes is 'Internal. One row per (journey_id, name, value): each value an event attribute takes on the journey''s events, for the attributes segments and persona rules read.';
@@ -365,7 +365,7 @@ comment on table jm_internal.int_cycle_repeats is 'Internal. One row per (cycle,
 comment on table jm_internal.int_cycle_touchpoints is 'Internal. One row per (cycle, touchpoint) of a rework cycle with an undesigned move: the touchpoints it passes (rounds: how many rounds passed each). Kept like int_transition_counts.';
 comment on table jm_internal.int_period_counts is 'Internal. One row per (profile, day, level, node) visited: the journeys that first reached the touchpoint (or stage) that day before their first goal, and of them the drop-offs, exits, goal journeys and those that went on, over all journeys; touchpoint_history sums them per day and ISO week. Kept like int_transition_counts.';
 comment on table jm_internal.int_visit_sets is 'Internal. One row per (visited_set, profile, touchpoint): journeys with that sorted list of touchpoints visited before their first goal, and those reaching a goal after the touchpoint, over all journeys; the loop rule judges exposure to a cycle from it. Kept like int_transition_counts.';
-comment on table jm_internal.unstitched_edges is 'Internal. One row per identity link loaded since the last stitch: where the next (incremental) stitch starts.';
+comment on table jm_internal.unstitched_edges is 'Internal. One row per identity link loaded since the last stitch (once, though it may be a link stitched before): where the next (incremental) stitch starts. The stitch files the new ones into identity_edges and empties it.';
 comment on table jm_internal.pending_customers is 'Internal. One row per customer whose events changed (new, or re-pointed by stitching) since journeys were last built: whose journeys the next analysis rebuilds.';
 comment on table jm_internal.build_state is 'Internal. What the journeys were built with (a fingerprint of the map, the journey settings and the per-journey models): a different one makes the next run rebuild every journey.';
 comment on table jm_internal.variant_replay is 'Internal. One row per variant: its token replay on the designed map (map_fingerprint), kept so a night replays only variants new on this map.';

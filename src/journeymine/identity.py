@@ -9,13 +9,16 @@ identity graphs it takes a handful of rounds. ``customer_id`` is a hash of the c
 smallest node (its ``label``): the same in every run on the same data and secret.
 
 A night's stitch is incremental: only the links loaded since the last stitch
-(``jm_internal.unstitched_edges``), the identity keys of new events and the components they
-touch are relabelled, each old component entering as a star around its label. Because a
-component's label is its smallest node, the result equals a full stitch over every link ever
-loaded; a link that joins two old customers re-points the earlier events of both (retroactive
-stitching). ``full=True``, or a warehouse stitched before labels were kept, recomputes every
-component. Either way the customers whose events changed are queued in
-``jm_internal.pending_customers`` for the journeys to be rebuilt.
+(``jm_internal.unstitched_edges``, the queue a load appends to), the identity keys of new
+events and the components they touch are relabelled, each old component entering as a star
+around its label. Because a component's label is its smallest node, the result equals a full
+stitch over every link ever loaded; a link that joins two old customers re-points the earlier
+events of both (retroactive stitching). ``full=True``, or a warehouse stitched before labels
+were kept, recomputes every component. Either way the customers whose events changed are
+queued in ``jm_internal.pending_customers`` for the journeys to be rebuilt, and the queued
+links not stitched before are filed into ``jm_internal.identity_edges`` in the same
+transaction (a load looks a link up in the queue only, so that no file reads every link of
+all history).
 """
 
 from __future__ import annotations
@@ -81,6 +84,7 @@ def stitch(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> StitchRepor
             "select customer_id from jm_stitch_customers "
             "except select customer_id from jm_internal.pending_customers"
         )
+        sql.run(con, "identity/load_new_links")
         con.execute("delete from jm_internal.unstitched_edges")
     changed = _count(con, "jm_stitch_customers")
     con.execute("drop table jm_stitched")

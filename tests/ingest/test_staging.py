@@ -2,7 +2,8 @@
 
 Each chunk is validated and committed into the load's staging tables on its own (so DuckDB
 frees the chunk's working tables: inside one transaction it keeps every one until commit),
-and the file reaches events, quarantine and identity_edges only in the final transaction.
+and the file reaches events, quarantine and the stitch's queue of links only in the final
+transaction.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ WAREHOUSE = """
 select
     (select count(*) from events),
     (select count(*) from quarantine),
-    (select count(*) from jm_internal.identity_edges),
+    (select count(*) from jm_internal.unstitched_edges),
     (select count(*) from loads)
 """
 STAGED = """

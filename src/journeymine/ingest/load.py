@@ -10,10 +10,11 @@ validated in temporary tables and its results appended to the load's temporary s
 tables (``jm_staged_*``) in transactions of their own, so DuckDB frees the chunk's working
 tables as soon as they are dropped. (Inside one transaction spanning the file it could not:
 every replaced version is kept until commit, for a rollback, and memory grew with the file.)
-The staged rows then move into ``events``, ``quarantine`` and ``identity_edges`` together
-with the ``loads`` row in one short transaction, where DuckDB writes large appends straight
-to the database file. Until that commit nothing of the file is visible; a failed load drops
-its staging tables, a killed one loses them with its connection.
+The staged rows then move into ``events``, ``quarantine`` and the stitch's queue of links
+(``jm_internal.unstitched_edges``) together with the ``loads`` row in one short transaction,
+where DuckDB writes large appends straight to the database file. Until that commit nothing
+of the file is visible; a failed load drops its staging tables, a killed one loses them with
+its connection.
 """
 
 from __future__ import annotations
