@@ -7,16 +7,19 @@ import json
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from journeymine import sql
 from journeymine.analysis import analyse
 from journeymine.config import Config, load_config
 from journeymine.generate import generate
 from journeymine.identity import stitch
 from journeymine.mapping import JourneyMap, load_map
+from journeymine.report.scope import ReportScope, materialise
 from journeymine.warehouse import connect
 from tests.conftest import SAMPLE_CONFIG, customer_ids, deliver, ingest_all, write_config
 
@@ -99,6 +102,7 @@ def test_incremental_nights_equal_a_full_rebuild(tmp_path: Path) -> None:
         ).fetchall()[0][0]
         assert late > 0  # a night's files carried events of earlier days
         incremental = _tables(con)
+        _assert_report_counts_equal_the_journeys(con)
 
         rebuilt_identity = stitch(con, full=True)
         rebuilt = analyse(con, config, journey_map, incremental=False)
@@ -107,10 +111,49 @@ def test_incremental_nights_equal_a_full_rebuild(tmp_path: Path) -> None:
         assert rebuilt.history.changed == {}  # no period differs from the incremental history
         full = _tables(con)
 
+        _assert_report_counts_equal_the_journeys(con)
+
     assert incremental.keys() == full.keys()
     for name in full:
         assert incremental[name] == full[name], name
     assert len(full["journeys"]) > 300 and len(full["touchpoint_history"]) > 1000
+
+
+# the report models as they were before the kept counts: read every journey of the scope
+_REPORT_ORACLE = Path(__file__).parent / "fixtures" / "report_oracle"
+
+
+def _assert_report_counts_equal_the_journeys(con: duckdb.DuckDBPyConnection) -> None:
+    """The report's models summed from int_report_counts give what the same models give
+    from the scope's journeys, for the whole period and everyone, a range of entry dates, a
+    segment, and both."""
+    middle, last = con.execute(
+        "select cast(quantile_disc(started_at, 0.5) as date), cast(max(started_at) as date) "
+        "from journeys"
+    ).fetchall()[0]
+    persona = con.execute(
+        "select segment_value from jm_internal.int_journey_segments where segment = 'persona' "
+        "group by all order by count(*) desc limit 1"
+    ).fetchall()[0][0]
+    scopes = [
+        ReportScope(),
+        ReportScope(date_from=middle),
+        ReportScope(date_from=middle, date_to=middle),
+        ReportScope(date_to=middle, segment="persona", segment_value=persona),
+        ReportScope(date_from=last + timedelta(days=1)),  # no journey
+    ]
+    for scope in scopes:
+        params = scope.params()
+        materialise(con, params)
+        for name in ("node_journeys", "flows", "segments", "emotion"):
+            oracle = (_REPORT_ORACLE / f"{name}.sql").read_text(encoding="utf-8")
+            expected = sql.execute(con, oracle, params).fetchall()
+            kept = sql.execute(con, sql.load(f"report/{name}"), params).fetchall()
+            assert [tuple(map(_round, r)) for r in kept] == [
+                tuple(map(_round, r)) for r in expected
+            ], (name, scope)
+            if scope.date_from != last + timedelta(days=1) and name != "flows":
+                assert expected, (name, scope)
 
 
 def test_a_changed_map_rebuilds_every_journey(tmp_path: Path) -> None:

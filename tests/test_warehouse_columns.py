@@ -122,7 +122,7 @@ def test_intermediate_models_stay_out_of_the_analysts_schema(mined_stories: Mine
                   "int_move_seconds", "int_node_counts", "int_next_seconds",
                   "int_undesigned_counts", "int_profile_journeys", "int_stage_reach",
                   "int_cycle_repeats", "int_cycle_touchpoints", "int_period_counts",
-                  "int_visit_sets")
+                  "int_visit_sets", "int_report_counts")
     }  # fmt: skip
 
 

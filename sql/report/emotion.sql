@@ -3,30 +3,47 @@
 -- $start and $end, in segment $segment = $segment_value).
 -- csat: the mean CSAT of chat conversations started at a chat touchpoint of the stage (and
 -- how many were rated); chat_help_rate: the share of the stage's journeys that used one of
--- its chat touchpoints. The sentiment of customers' words is scored in Python (customer_texts).
--- Inputs: jm_report_scope (report/scope), journey_steps, events, map_touchpoints, map_stages.
+-- its chat touchpoints (summed from the kept counts, int_report_counts, over the scope's days
+-- and profiles). The sentiment of customers' words is scored in Python (customer_texts).
+-- Inputs: jm_internal.int_report_counts, jm_internal.int_profile_segments, jm_report_scope
+-- (report/scope), journey_steps, events, map_touchpoints, map_stages, $start, $end, $segment,
+-- $segment_value.
 with
-steps as (
-    select js.journey_id, js.event_id, js.source, tp.stage, tp.channel
-    from journey_steps as js
-    inner join jm_report_scope as s on s.journey_id = js.journey_id
-    inner join map_touchpoints as tp on tp.touchpoint = js.touchpoint
+counted as (
+    select c.kind, c.subject as stage, c.journeys
+    from jm_internal.int_report_counts as c
+    where c.kind in ('stage', 'stage_chat')
+        and c.started_on >= cast($start as date) and c.started_on < cast($end as date)
+        and c.profile in (
+            select profile from jm_internal.int_profile_segments
+            where segment = $segment and segment_value = $segment_value
+        )
 ),
 
 stage_journeys as (
     select
         stage,
-        count(distinct journey_id) as journeys,
-        count(distinct case when channel = 'chat' then journey_id end) as chat_journeys
-    from steps
+        cast(sum(journeys) filter (where kind = 'stage') as bigint) as journeys,
+        cast(coalesce(sum(journeys) filter (where kind = 'stage_chat'), 0) as bigint)
+            as chat_journeys
+    from counted
     group by stage
+),
+
+-- the scope's steps at the map's chat touchpoints: where conversations started
+chat_steps as (
+    select js.event_id, js.source, tp.stage
+    from journey_steps as js
+    inner join map_touchpoints as tp on tp.touchpoint = js.touchpoint
+    inner join jm_report_scope as s on s.journey_id = js.journey_id
+    where tp.channel = 'chat'
 ),
 
 chat_starts as (
     select distinct st.stage, e.session_id
-    from steps as st
+    from chat_steps as st
     inner join events as e on e.event_id = st.event_id and e.source = st.source
-    where st.channel = 'chat' and e.session_id is not null
+    where e.session_id is not null
 ),
 
 ratings as (

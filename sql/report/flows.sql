@@ -1,16 +1,25 @@
 -- grain: one row per move between two touchpoints that is designed or was taken by a journey
 -- of the report's scope (after its goal too: the map goes on to onboarding and advocacy):
 -- journeys taking it, and whether it is designed. Designed moves nobody took have 0 journeys.
--- Inputs: jm_internal.int_moves, jm_report_scope (report/scope), map_transitions.
+-- Summed from the kept counts (int_report_counts) over the scope's days and profiles.
+-- Inputs: jm_internal.int_report_counts, jm_internal.int_profile_segments, map_transitions,
+-- $start, $end, $segment, $segment_value.
 with
+counted as (
+    select c.subject as from_touchpoint, c.object as to_touchpoint, c.journeys
+    from jm_internal.int_report_counts as c
+    where c.kind = 'move'
+        and c.started_on >= cast($start as date) and c.started_on < cast($end as date)
+        and c.profile in (
+            select profile from jm_internal.int_profile_segments
+            where segment = $segment and segment_value = $segment_value
+        )
+),
+
 moves as (
-    select m.from_touchpoint, m.to_touchpoint, count(distinct m.journey_id) as journeys
-    from jm_internal.int_moves as m
-    inner join jm_report_scope as s on s.journey_id = m.journey_id
-    where m.from_touchpoint not in ('__start__', '__end__')
-        and m.to_touchpoint not in ('__start__', '__end__')
-        and m.from_touchpoint <> m.to_touchpoint
-    group by m.from_touchpoint, m.to_touchpoint
+    select from_touchpoint, to_touchpoint, sum(journeys) as journeys
+    from counted
+    group by from_touchpoint, to_touchpoint
 ),
 
 designed as (

@@ -1,21 +1,45 @@
 -- grain: one row per (segment, segment value) among the report's scope's journeys (those
 -- that entered between $start and $end, in segment $segment = $segment_value), plus one row
 -- per channel ('channel', its name) for journeys that used it: journeys, goal and
--- conforming-journey rates.
--- Inputs: jm_report_scope (report/scope), jm_internal.int_journey_segments, journey_steps.
+-- conforming-journey rates. Summed from the kept counts (int_report_counts) over the scope's
+-- days and profiles: a profile's journeys count in each segment of the profile.
+-- Inputs: jm_internal.int_report_counts, jm_internal.int_profile_segments, $start, $end,
+-- $segment, $segment_value.
 with
+counted as (
+    select c.profile, c.kind, c.subject, c.journeys, c.goal_journeys, c.conforming_journeys
+    from jm_internal.int_report_counts as c
+    where c.kind in ('journey', 'channel')
+        and c.started_on >= cast($start as date) and c.started_on < cast($end as date)
+        and c.profile in (
+            select profile from jm_internal.int_profile_segments
+            where segment = $segment and segment_value = $segment_value
+        )
+),
+
 by_segment as (
-    select s.segment, s.segment_value, sc.journey_id, sc.reached_goal, sc.conforms
-    from jm_report_scope as sc
-    inner join jm_internal.int_journey_segments as s on s.journey_id = sc.journey_id
-    where s.segment <> 'all'
+    select
+        s.segment,
+        s.segment_value,
+        cast(sum(c.journeys) as bigint) as journeys,
+        cast(sum(c.goal_journeys) as bigint) as goal_journeys,
+        cast(sum(c.conforming_journeys) as bigint) as conforming_journeys
+    from counted as c
+    inner join jm_internal.int_profile_segments as s on s.profile = c.profile
+    where c.kind = 'journey' and s.segment <> 'all'
+    group by s.segment, s.segment_value
 ),
 
 by_channel as (
-    select distinct 'channel' as segment, js.channel as segment_value, sc.journey_id,
-        sc.reached_goal, sc.conforms
-    from jm_report_scope as sc
-    inner join journey_steps as js on js.journey_id = sc.journey_id
+    select
+        'channel' as segment,
+        subject as segment_value,
+        cast(sum(journeys) as bigint) as journeys,
+        cast(sum(goal_journeys) as bigint) as goal_journeys,
+        cast(sum(conforming_journeys) as bigint) as conforming_journeys
+    from counted
+    where kind = 'channel'
+    group by subject
 ),
 
 unioned as (
@@ -28,11 +52,10 @@ final as (
     select
         segment,
         segment_value,
-        count(*) as journeys,
-        avg(case when reached_goal then 1.0 else 0.0 end) as goal_rate,
-        avg(case when conforms then 1.0 else 0.0 end) as conforming_journey_rate
+        journeys,
+        goal_journeys / journeys as goal_rate,
+        conforming_journeys / journeys as conforming_journey_rate
     from unioned
-    group by segment, segment_value
 )
 
 select * from final

@@ -208,3 +208,20 @@ def test_the_build_takes_a_few_seconds(mined_warehouse: Path, tmp_path: Path) ->
     summary, _ = _build(mined_warehouse, tmp_path / "r")
     assert time.perf_counter() - started < 5
     assert summary["build_seconds"] < 5
+
+
+def test_a_warehouse_analysed_by_an_older_version_is_named_not_crashed_on(
+    mined_warehouse: Path, tmp_path: Path
+) -> None:
+    """The report reads kept counts an older journeymine did not write: it says what to do."""
+    import shutil
+
+    from journeymine.errors import JourneymineError
+
+    older = tmp_path / "older.duckdb"
+    shutil.copyfile(mined_warehouse, older)
+    with connect(older) as con:
+        con.execute("drop table jm_internal.int_report_counts")
+        with pytest.raises(JourneymineError, match=r"int_report_counts.*journeymine run"):
+            build_report(con, tmp_path / "r")
+    assert not (tmp_path / "r").exists()

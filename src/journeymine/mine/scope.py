@@ -141,6 +141,13 @@ SUMMARIES: tuple[Summary, ...] = (
         "journeys",
         "profile",
     ),
+    Summary(
+        "jm_internal.int_report_counts",
+        "report/int_report_counts",
+        ("started_on", "profile", "kind", "subject", "object"),
+        "journeys",
+        "profile",
+    ),
 )
 # a night whose customers are more than this share of all rebuilds every journey instead:
 # measured on 30 days of the 10M-event daily log (686,292 customers), the scoped analysis

@@ -27,11 +27,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from journeymine import sql
+from journeymine.errors import JourneymineError
 from journeymine.report import charts, mapdraw
 from journeymine.report.findings import finding_key, pct, sentence
 from journeymine.report.flags_csv import export_flags_csv
 from journeymine.report.scope import ReportScope, materialise, segment_words
 from journeymine.report.sentiment import SENTIMENT_SAMPLE, stage_sentiment
+from journeymine.warehouse import has_table
 
 HTML = "dropoff_report.html"
 SUMMARY = "summary.json"
@@ -195,6 +197,12 @@ def build_report(
     warehouse file), recorded in ``summary.json`` beside the loads the warehouse lists.
     """
     started = time.perf_counter()
+    if not has_table(con, "jm_internal.int_report_counts"):
+        raise JourneymineError(
+            "report: the warehouse has no jm_internal.int_report_counts, the counts the report "
+            "reads: it was analysed by an older journeymine. Run `journeymine run` once (it "
+            "rebuilds every journey and these counts), then report again."
+        )
     scope = scope or ReportScope()
     run_date = run_date or date.today()
     params = scope.params()
