@@ -7,6 +7,7 @@ import re
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow.parquet as pq
@@ -225,3 +226,54 @@ def test_a_warehouse_analysed_by_an_older_version_is_named_not_crashed_on(
         with pytest.raises(JourneymineError, match=r"int_report_counts.*journeymine run"):
             build_report(con, tmp_path / "r")
     assert not (tmp_path / "r").exists()
+
+
+_ORACLE_TEXTS = Path(__file__).parents[1] / "fixtures" / "report_oracle" / "customer_texts.sql"
+
+
+def test_recent_texts_are_those_reading_every_text_gives(
+    mined_warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window of recent events, widened as needed, gives the most recent texts that
+    reading every chat and social text gives (ties at the cut aside: either may be taken)."""
+    from journeymine import sql
+    from journeymine.report import sentiment
+    from journeymine.report.sentiment import recent_texts
+
+    windows: list[int] = []  # per call of recent_texts: the windows it read
+    fetch = sql.fetch
+
+    def counting(con: duckdb.DuckDBPyConnection, name: str, params: Any = None) -> Any:
+        windows[-1] += name == "report/customer_texts"
+        return fetch(con, name, params)
+
+    monkeypatch.setattr(sentiment.sql, "fetch", counting)
+    oracle = _ORACLE_TEXTS.read_text(encoding="utf-8")
+    last = "select stage, channel, text from final"
+    assert last in oracle
+    oracle = oracle.replace(last, "select stage, channel, text, occurred_at from final")
+    with connect(mined_warehouse, read_only=True) as con:
+        persona, day = con.execute(
+            "select (select segment_value from jm_internal.int_journey_segments "
+            "where segment = 'persona' group by all order by count(*) limit 1), "
+            "(select cast(quantile_disc(started_at, 0.5) as date) from journeys)"
+        ).fetchall()[0]
+        for scope in (
+            ReportScope(),
+            ReportScope(segment="persona", segment_value=persona),
+            ReportScope(date_to=day),
+        ):
+            params = scope.params()
+            materialise(con, params)
+            for limit in (1, 7, 300, 1_000_000):
+                expected = sql.execute(con, oracle, {**params, "limit": limit}).fetchall()
+                windows.append(0)
+                got = recent_texts(con, params, limit)
+                assert len(got) == len(expected), (scope, limit)
+                assert sorted(r[3] for r in got) == sorted(r[3] for r in expected)
+                cut = min((r[3] for r in expected), default=None)
+                newer = [sorted(r for r in rows if r[3] != cut) for rows in (got, expected)]
+                assert newer[0] == newer[1], (scope, limit)
+                if len(expected) < limit:  # every text of the scope: no cut to choose at
+                    assert sorted(got) == sorted(expected), (scope, limit)
+    assert max(windows) > 1  # some scope's texts needed a wider window than its first
