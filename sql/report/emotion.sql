@@ -3,31 +3,20 @@
 -- $start and $end, in segment $segment = $segment_value).
 -- csat: the mean CSAT of chat conversations started at a chat touchpoint of the stage (and
 -- how many were rated); chat_help_rate: the share of the stage's journeys that used one of
--- its chat touchpoints (summed from the kept counts, int_report_counts, over the scope's days
--- and profiles). The sentiment of customers' words is scored in Python (customer_texts).
--- Inputs: jm_internal.int_report_counts, jm_internal.int_profile_segments, jm_report_scope
--- (report/scope), journey_steps, events, map_touchpoints, map_stages, $start, $end, $segment,
--- $segment_value.
+-- its chat touchpoints. The sentiment of customers' words is scored in Python
+-- (customer_texts).
+-- Inputs: jm_report_counts (report/scope_counts), jm_report_scope (report/scope),
+-- journey_steps, events, map_touchpoints, map_stages.
 with
-counted as (
-    select c.kind, c.subject as stage, c.journeys
-    from jm_internal.int_report_counts as c
-    where c.kind in ('stage', 'stage_chat')
-        and c.started_on >= cast($start as date) and c.started_on < cast($end as date)
-        and c.profile in (
-            select profile from jm_internal.int_profile_segments
-            where segment = $segment and segment_value = $segment_value
-        )
-),
-
 stage_journeys as (
     select
-        stage,
+        subject as stage,
         cast(sum(journeys) filter (where kind = 'stage') as bigint) as journeys,
         cast(coalesce(sum(journeys) filter (where kind = 'stage_chat'), 0) as bigint)
             as chat_journeys
-    from counted
-    group by stage
+    from jm_report_counts
+    where kind in ('stage', 'stage_chat')
+    group by subject
 ),
 
 -- the scope's steps at the map's chat touchpoints: where conversations started

@@ -1,25 +1,13 @@
 -- grain: one row per move between two touchpoints that is designed or was taken by a journey
 -- of the report's scope (after its goal too: the map goes on to onboarding and advocacy):
 -- journeys taking it, and whether it is designed. Designed moves nobody took have 0 journeys.
--- Summed from the kept counts (int_report_counts) over the scope's days and profiles.
--- Inputs: jm_internal.int_report_counts, jm_internal.int_profile_segments, map_transitions,
--- $start, $end, $segment, $segment_value.
+-- Inputs: jm_report_counts (report/scope_counts), map_transitions.
 with
-counted as (
-    select c.subject as from_touchpoint, c.object as to_touchpoint, c.journeys
-    from jm_internal.int_report_counts as c
-    where c.kind = 'move'
-        and c.started_on >= cast($start as date) and c.started_on < cast($end as date)
-        and c.profile in (
-            select profile from jm_internal.int_profile_segments
-            where segment = $segment and segment_value = $segment_value
-        )
-),
-
 moves as (
-    select from_touchpoint, to_touchpoint, sum(journeys) as journeys
-    from counted
-    group by from_touchpoint, to_touchpoint
+    select subject as from_touchpoint, object as to_touchpoint, sum(journeys) as journeys
+    from jm_report_counts
+    where kind = 'move'
+    group by subject, object
 ),
 
 designed as (

@@ -1,20 +1,14 @@
 -- grain: one row per (segment, segment value) among the report's scope's journeys (those
 -- that entered between $start and $end, in segment $segment = $segment_value), plus one row
 -- per channel ('channel', its name) for journeys that used it: journeys, goal and
--- conforming-journey rates. Summed from the kept counts (int_report_counts) over the scope's
--- days and profiles: a profile's journeys count in each segment of the profile.
--- Inputs: jm_internal.int_report_counts, jm_internal.int_profile_segments, $start, $end,
--- $segment, $segment_value.
+-- conforming-journey rates. A segment profile's journeys count in each segment of the
+-- profile.
+-- Inputs: jm_report_counts (report/scope_counts), jm_internal.int_profile_segments.
 with
 counted as (
-    select c.profile, c.kind, c.subject, c.journeys, c.goal_journeys, c.conforming_journeys
-    from jm_internal.int_report_counts as c
-    where c.kind in ('journey', 'channel')
-        and c.started_on >= cast($start as date) and c.started_on < cast($end as date)
-        and c.profile in (
-            select profile from jm_internal.int_profile_segments
-            where segment = $segment and segment_value = $segment_value
-        )
+    select profile, kind, subject, journeys, goal_journeys, conforming_journeys
+    from jm_report_counts
+    where kind in ('journey', 'channel')
 ),
 
 by_segment as (

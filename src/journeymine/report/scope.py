@@ -98,6 +98,9 @@ def segment_words(scope_or_pair: ReportScope | tuple[str, str]) -> str:
 
 def materialise(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> None:
     """The scope's journeys (``sql/report/scope.sql``, for ``ReportScope.params()``) as temp
-    table ``jm_report_scope``, which every report model about the scope reads: filtered once
-    per report, not once per model. A temp table, so a read-only connection is enough."""
+    table ``jm_report_scope``, and its kept counts summed over its days and segment
+    (``sql/report/scope_counts.sql``) as ``jm_report_counts``, which the report models about
+    the scope read: filtered once per report, not once per model. Temp tables, so a read-only
+    connection is enough."""
     sql.create_table_as(con, "jm_report_scope", "report/scope", params, temp=True)
+    sql.create_table_as(con, "jm_report_counts", "report/scope_counts", params, temp=True)
