@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,9 +17,9 @@ import duckdb
 from journeymine import sql
 from journeymine.config import Config
 from journeymine.mapping import JourneyMap
-from journeymine.mine import scope
+from journeymine.mine import pm4py_adapter, scope
 from journeymine.mine.conformance import replay_variants
-from journeymine.mine.discovery import DiscoveredModel, discover_and_export
+from journeymine.mine.discovery import DiscoveredModel, discover_and_export, variant_log
 from journeymine.mine.maptables import write_map_tables
 
 log = logging.getLogger("journeymine.mine")
@@ -72,7 +73,26 @@ def mine(
     customers whose events changed since the last build are rebuilt (``scope``), unless the
     map, the settings or the models changed; the aggregates always cover every journey. With
     ``export_dir``, the discovered process model is written there as BPMN and PNML.
+
+    pm4py's import (about a second) and the discovery are Python work, run in a thread beside
+    the SQL: DuckDB releases the GIL while it works, and a night's statements are small enough
+    to leave the second core idle. The discovery starts once ``variants`` is built and runs
+    while the metrics are computed; ``seconds["discovery"]`` is what mine() then still waits
+    for it. Leaving mine() waits for the thread, also when a statement fails.
     """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="journeymine-pm4py") as beside:
+        beside.submit(pm4py_adapter.load)
+        return _mine(con, config, journey_map, beside, export_dir, incremental)
+
+
+def _mine(
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    journey_map: JourneyMap,
+    beside: ThreadPoolExecutor,
+    export_dir: Path | None,
+    incremental: bool,
+) -> MiningReport:
     seconds: dict[str, float] = {}
     t = time.perf_counter()
     write_map_tables(con, journey_map)
@@ -112,6 +132,11 @@ def mine(
     t = _timed(seconds, "graph and variants", t)
     replay_variants(con, journey_map)
     sql.create_table_as(con, "variants", "mine/variants")
+    discovering = None
+    if export_dir is not None:
+        discovering = beside.submit(
+            discover_and_export, variant_log(con), export_dir, config.mining.noise_threshold
+        )
     build("journeys/journeys")
     t = _timed(seconds, "token replay", t)
     build("mine/int_journey_segments")
@@ -130,8 +155,8 @@ def mine(
     scope.finish(con, config)
     t = _timed(seconds, "metrics", t)
     model = None
-    if export_dir is not None:
-        model = discover_and_export(con, export_dir, config.mining.noise_threshold)
+    if discovering is not None:
+        model = discovering.result()
         t = _timed(seconds, "discovery", t)
     row = con.execute(
         "select journeys, variants, transition_fitness, design_coverage, "

@@ -18,13 +18,17 @@ class DiscoveredModel:
     places: int
 
 
-def discover_and_export(
-    con: duckdb.DuckDBPyConnection, out_dir: Path, noise_threshold: float
-) -> DiscoveredModel:
-    """Discover a Petri net from ``variants`` (sequences with counts, not events), write it."""
+def variant_log(con: duckdb.DuckDBPyConnection) -> list[tuple[list[str], int]]:
+    """The variants (their sequences with journey counts, not events) discovery works on."""
     rows = con.execute("select sequence, journeys from variants").fetchall()
-    model = pm4py_adapter.discover(
-        ((sequence.split(" > "), journeys) for sequence, journeys in rows), noise_threshold
-    )
+    return [(sequence.split(" > "), journeys) for sequence, journeys in rows]
+
+
+def discover_and_export(
+    variants: list[tuple[list[str], int]], out_dir: Path, noise_threshold: float
+) -> DiscoveredModel:
+    """Discover a Petri net from ``variants`` (``variant_log``) and write it. Python and
+    pm4py only, no database: mine() runs it in a thread while DuckDB computes the metrics."""
+    model = pm4py_adapter.discover(variants, noise_threshold)
     bpmn, pnml = pm4py_adapter.export(model, out_dir, "discovered_journeys")
     return DiscoveredModel(bpmn, pnml, model.transitions, model.places)

@@ -11,6 +11,8 @@ import contextlib
 import io
 import itertools
 import re
+import sys
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -24,18 +26,34 @@ import pandas as pd
 from journeymine.errors import MapError
 from journeymine.mine import bpmn_layout
 
+# one import at a time: mine() starts it in a thread beside the SQL, replay may ask meanwhile
+_IMPORTING = threading.Lock()
+
 
 @cache
 def _pm4py() -> ModuleType:
-    """Import pm4py without letting its banner reach the user's output."""
-    sink = io.StringIO()
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+    """Import pm4py (once, from any thread) without letting its banner reach the user's output.
+
+    pm4py prints its banner to stderr only when imported straight from ``__main__``, and only
+    while ``sys._pm4py_welcome_shown`` is unset; journeymine imports it from here and sets
+    that flag first. The process's stdout and stderr are not redirected: the import runs in a
+    thread beside the night's SQL (``load``), and a redirection would swallow what every other
+    thread writes meanwhile.
+    """
+    with _IMPORTING:
+        sys._pm4py_welcome_shown = True  # type: ignore[attr-defined]  # pm4py's own switch
         import pm4py
         from pm4py.util import constants
 
-    constants.SHOW_PROGRESS_BAR = False  # no tqdm bars in users' logs
+        constants.SHOW_PROGRESS_BAR = False  # no tqdm bars in users' logs
     module: ModuleType = pm4py
     return module
+
+
+def load() -> None:
+    """Import pm4py now (about a second), so that the first call that needs it does not wait;
+    mine() runs this in a thread while DuckDB works."""
+    _pm4py()
 
 
 @dataclass(frozen=True)
