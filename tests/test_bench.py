@@ -22,9 +22,9 @@ EVENTS = 3000
 STAGES = ["ingest web", "ingest social", "ingest chat", "stitch", "mining stage", "report",
           "publish"]  # fmt: skip
 PARTS = {"journeys", "mining", "history", "flags", "connect, commit, close",
-         "mining: graph and variants", "mining: token replay", "mining: metrics",
-         "mining: discovery", "history: update_history", "history: detect_changes",
-         "history: write_flag_trends", "flags: raise_flags"}  # fmt: skip
+         "mining: graph and variants", "mining: per-journey metrics", "mining: token replay",
+         "mining: metrics", "mining: discovery", "history: update_history",
+         "history: detect_changes", "history: write_flag_trends", "flags: raise_flags"}  # fmt: skip
 PM4PY_CALLS = ["format_dataframe", "discover_dfg", "get_variants", "discover_performance_dfg"]
 
 

@@ -17,8 +17,7 @@ import duckdb
 from journeymine import sql
 from journeymine.config import Config
 from journeymine.mapping import JourneyMap
-from journeymine.mine import pm4py_adapter, scope
-from journeymine.mine.conformance import replay_variants
+from journeymine.mine import conformance, pm4py_adapter, scope
 from journeymine.mine.discovery import DiscoveredModel, discover_and_export, variant_log
 from journeymine.mine.maptables import write_map_tables
 
@@ -74,11 +73,13 @@ def mine(
     map, the settings or the models changed; the aggregates always cover every journey. With
     ``export_dir``, the discovered process model is written there as BPMN and PNML.
 
-    pm4py's import (about a second) and the discovery are Python work, run in a thread beside
-    the SQL: DuckDB releases the GIL while it works, and a night's statements are small enough
-    to leave the second core idle. The discovery starts once ``variants`` is built and runs
-    while the metrics are computed; ``seconds["discovery"]`` is what mine() then still waits
-    for it. Leaving mine() waits for the thread, also when a statement fails.
+    pm4py's import (about a second), the token replay of new variants and the discovery are
+    Python work, run in a thread beside the SQL: DuckDB releases the GIL while it works, and a
+    night's statements are small enough to leave the second core idle. The replay runs while
+    the per-journey models that do not read it are built, the discovery (once ``variants`` is
+    built) while the metrics are; ``seconds["token replay"]`` and ``seconds["discovery"]`` are
+    what mine() then still spends on them. Leaving mine() waits for the thread, also when a
+    statement fails.
     """
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="journeymine-pm4py") as beside:
         beside.submit(pm4py_adapter.load)
@@ -130,7 +131,15 @@ def _mine(
     sql.create_table_as(con, "transitions", "mine/transitions")
     sql.create_table_as(con, "jm_internal.int_variants", "mine/int_variants")
     t = _timed(seconds, "graph and variants", t)
-    replay_variants(con, journey_map)
+    # pm4py replays the new variants beside the per-journey models that do not need it
+    plan = conformance.plan_replay(con, journey_map)
+    replaying = beside.submit(conformance.replay_plan, plan)
+    build("mine/int_journey_segments")
+    build("mine/int_node_visits")
+    build("mine/int_journey_profiles")
+    build("mine/int_journey_cycles")
+    t = _timed(seconds, "per-journey metrics", t)
+    conformance.store_replay(con, plan, replaying.result())
     sql.create_table_as(con, "variants", "mine/variants")
     discovering = None
     if export_dir is not None:
@@ -139,10 +148,6 @@ def _mine(
         )
     build("journeys/journeys")
     t = _timed(seconds, "token replay", t)
-    build("mine/int_journey_segments")
-    build("mine/int_node_visits")
-    build("mine/int_journey_profiles")
-    build("mine/int_journey_cycles")
     # the segments of every profile: the aggregates below count per profile first
     sql.create_table_as(con, "jm_internal.int_profile_segments", "mine/int_profile_segments")
     if not built.full:

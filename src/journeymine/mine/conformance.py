@@ -4,6 +4,7 @@ journeys so it scales with variants, not events, and only for variants that devi
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
@@ -22,6 +23,16 @@ def perfect_replay(steps: int) -> pm4py_adapter.Replay:
     )
 
 
+@dataclass(frozen=True)
+class ReplayPlan:
+    """The variants a run replays: those not replayed on this map before (``plan_replay``)."""
+
+    journey_map: JourneyMap
+    fingerprint: str
+    # (variant_id, replay_sequence, conforms, replay_steps)
+    variants: list[tuple[str, str, bool, int]]
+
+
 def replay_variants(con: duckdb.DuckDBPyConnection, journey_map: JourneyMap) -> int:
     """Replay the variants of ``jm_internal.int_variants`` on the designed map into temp table
     ``jm_variant_replay``; returns how many pm4py replayed tonight. Each variant is replayed
@@ -32,7 +43,16 @@ def replay_variants(con: duckdb.DuckDBPyConnection, journey_map: JourneyMap) -> 
     ``jm_internal.variant_replay`` under a fingerprint of the map: a night replays only the
     variants it has not replayed on this map before (a test holds a variant replayed alone to
     its replay among all the others).
+
+    Three steps, so that mine() can run the middle one, pm4py's, in a thread beside the SQL:
+    ``plan_replay`` and ``store_replay`` use the database, ``replay_plan`` does not.
     """
+    plan = plan_replay(con, journey_map)
+    return store_replay(con, plan, replay_plan(plan))
+
+
+def plan_replay(con: duckdb.DuckDBPyConnection, journey_map: JourneyMap) -> ReplayPlan:
+    """Forget the replays of another map or of variants gone; list the variants to replay."""
     fingerprint = _map_fingerprint(journey_map)
     con.execute(
         "delete from jm_internal.variant_replay where map_fingerprint <> ? "
@@ -45,23 +65,36 @@ def replay_variants(con: duckdb.DuckDBPyConnection, journey_map: JourneyMap) -> 
         "where v.variant_id not in (select variant_id from jm_internal.variant_replay) "
         "order by v.variant_id"
     ).fetchall()
-    deviating = [(v, seq.split(" > ")) for v, seq, conforms, _ in rows if not conforms]
-    seen = {tp for _, seq in deviating for tp in seq}
-    results = {v: perfect_replay(steps) for v, _, conforms, steps in rows if conforms}
+    return ReplayPlan(journey_map, fingerprint, rows)
+
+
+def replay_plan(plan: ReplayPlan) -> dict[str, pm4py_adapter.Replay]:
+    """The replay of each planned variant (pm4py for the deviating ones); no database."""
+    deviating = [(v, seq.split(" > ")) for v, seq, conforms, _ in plan.variants if not conforms]
+    results = {v: perfect_replay(steps) for v, _, conforms, steps in plan.variants if conforms}
     if deviating:
+        journey_map = plan.journey_map
+        seen = {tp for _, seq in deviating for tp in seq}
         model = pm4py_adapter.designed_net(
             journey_map.transitions, journey_map.entries, set(journey_map.touchpoints) | seen
         )
         replays = pm4py_adapter.replay(model, [seq for _, seq in deviating])
         results |= {v: r for (v, _), r in zip(deviating, replays, strict=True)}
-    ids = [v for v, *_ in rows]
+    return results
+
+
+def store_replay(
+    con: duckdb.DuckDBPyConnection, plan: ReplayPlan, results: dict[str, pm4py_adapter.Replay]
+) -> int:
+    """Keep the new replays and make ``jm_variant_replay``; returns how many pm4py replayed."""
+    ids = [v for v, *_ in plan.variants]
     replace_table(
         con,
         "jm_new_replay",
         pa.table(
             {
                 "variant_id": pa.array(ids, pa.string()),
-                "map_fingerprint": pa.array([fingerprint] * len(ids), pa.string()),
+                "map_fingerprint": pa.array([plan.fingerprint] * len(ids), pa.string()),
                 "fitness": pa.array([results[v].fitness for v in ids], pa.float64()),
                 "missing_tokens": pa.array([results[v].missing for v in ids], pa.int64()),
                 "consumed_tokens": pa.array([results[v].consumed for v in ids], pa.int64()),
@@ -78,7 +111,7 @@ def replay_variants(con: duckdb.DuckDBPyConnection, journey_map: JourneyMap) -> 
         "select variant_id, fitness, missing_tokens, consumed_tokens, remaining_tokens, "
         "produced_tokens from jm_internal.variant_replay"
     )
-    return len(deviating)
+    return sum(1 for _, _, conforms, _ in plan.variants if not conforms)
 
 
 def _map_fingerprint(journey_map: JourneyMap) -> str:
