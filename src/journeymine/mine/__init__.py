@@ -133,7 +133,7 @@ def _mine(
     t = _timed(seconds, "graph and variants", t)
     # pm4py replays the new variants beside the per-journey models that do not need it
     plan = conformance.plan_replay(con, journey_map)
-    replaying = beside.submit(conformance.replay_plan, plan)
+    replaying = beside.submit(conformance.replay_planned, plan)
     build("mine/int_journey_segments")
     build("mine/int_node_visits")
     build("mine/int_journey_profiles")

@@ -33,26 +33,20 @@ class ReplayPlan:
     variants: list[tuple[str, str, bool, int]]
 
 
-def replay_variants(con: duckdb.DuckDBPyConnection, journey_map: JourneyMap) -> int:
-    """Replay the variants of ``jm_internal.int_variants`` on the designed map into temp table
-    ``jm_variant_replay``; returns how many pm4py replayed tonight. Each variant is replayed
-    up to its first goal (browsing on after a goal is not a deviation). Conforming variants
-    replay perfectly by construction, so only the others go through pm4py.
+def plan_replay(con: duckdb.DuckDBPyConnection, journey_map: JourneyMap) -> ReplayPlan:
+    """Forget the replays of another map or of variants gone; list the variants to replay.
+
+    The variants of ``jm_internal.int_variants`` are replayed on the designed map in three
+    steps: this one, ``replay_planned`` (pm4py, no database: mine() runs it in a thread
+    beside the SQL) and ``store_replay``, which makes temp table ``jm_variant_replay``. Each
+    variant is replayed up to its first goal (browsing on after a goal is not a deviation).
+    Conforming variants replay perfectly by construction, so only the others go through pm4py.
 
     A variant's replay depends only on its sequence and the map, so it is kept across runs in
     ``jm_internal.variant_replay`` under a fingerprint of the map: a night replays only the
     variants it has not replayed on this map before (a test holds a variant replayed alone to
     its replay among all the others).
-
-    Three steps, so that mine() can run the middle one, pm4py's, in a thread beside the SQL:
-    ``plan_replay`` and ``store_replay`` use the database, ``replay_plan`` does not.
     """
-    plan = plan_replay(con, journey_map)
-    return store_replay(con, plan, replay_plan(plan))
-
-
-def plan_replay(con: duckdb.DuckDBPyConnection, journey_map: JourneyMap) -> ReplayPlan:
-    """Forget the replays of another map or of variants gone; list the variants to replay."""
     fingerprint = _map_fingerprint(journey_map)
     con.execute(
         "delete from jm_internal.variant_replay where map_fingerprint <> ? "
@@ -68,7 +62,7 @@ def plan_replay(con: duckdb.DuckDBPyConnection, journey_map: JourneyMap) -> Repl
     return ReplayPlan(journey_map, fingerprint, rows)
 
 
-def replay_plan(plan: ReplayPlan) -> dict[str, pm4py_adapter.Replay]:
+def replay_planned(plan: ReplayPlan) -> dict[str, pm4py_adapter.Replay]:
     """The replay of each planned variant (pm4py for the deviating ones); no database."""
     deviating = [(v, seq.split(" > ")) for v, seq, conforms, _ in plan.variants if not conforms]
     results = {v: perfect_replay(steps) for v, _, conforms, steps in plan.variants if conforms}
