@@ -79,8 +79,8 @@ def replay_planned(plan: ReplayPlan) -> dict[str, pm4py_adapter.Replay]:
 
 def store_replay(
     con: duckdb.DuckDBPyConnection, plan: ReplayPlan, results: dict[str, pm4py_adapter.Replay]
-) -> int:
-    """Keep the new replays and make ``jm_variant_replay``; returns how many pm4py replayed."""
+) -> None:
+    """Keep the new replays and make ``jm_variant_replay``."""
     ids = [v for v, *_ in plan.variants]
     replace_table(
         con,
@@ -105,7 +105,6 @@ def store_replay(
         "select variant_id, fitness, missing_tokens, consumed_tokens, remaining_tokens, "
         "produced_tokens from jm_internal.variant_replay"
     )
-    return sum(1 for _, _, conforms, _ in plan.variants if not conforms)
 
 
 def _map_fingerprint(journey_map: JourneyMap) -> str:
