@@ -20,7 +20,8 @@ every scoped statement read the per-journey tables would read all history dozens
 It reads each once instead: the scope's events, its old journeys' rows (before they are
 deleted) and its rebuilt journeys' rows go to temp copies (``SCOPE_EVENTS``, ``jm_old__*``,
 ``jm_new__*``), and the scoped statements read those (``sql.redirect``). The models keep their
-scope filters, so a statement that read a whole table would still count only the scope.
+scope filters, so a statement that read a whole table would still count only the scope. The
+old rows' copies keep each row's ``rowid``, so deleting them reads no column of the table.
 """
 
 from __future__ import annotations
@@ -258,23 +259,34 @@ def remove_scoped_journeys(con: duckdb.DuckDBPyConnection) -> None:
         "and customer_id in (select customer_id from jm_scope_customers)"
     )
     for table in _COUNTED_FROM:
+        # with each row's rowid: the delete below finds the rows by it, not by another probe
+        # of every journey_id (the table is unchanged in between, in the same transaction)
         con.execute(
-            f"create or replace temp table {_copy(table, 'old')} as select * from {table} "
-            "where journey_id in (select journey_id from jm_scope_journeys)"
+            f"create or replace temp table {_rows(table)} as select rowid as jm_row, * "
+            f"from {table} where journey_id in (select journey_id from jm_scope_journeys)"
+        )
+        con.execute(
+            f"create or replace temp view {_copy(table, 'old')} as "
+            f"select * exclude (jm_row) from {_rows(table)}"
         )
     _note_touched_weeks(con, "old")
     _count_scope(con, SUMMARIES, sign=-1)
     for table, _ in PER_JOURNEY:
-        con.execute(
-            f"delete from {table} where journey_id in (select journey_id from jm_scope_journeys)"
-        )
+        if table in _COUNTED_FROM:
+            con.execute(f"delete from {table} where rowid in (select jm_row from {_rows(table)})")
+        else:
+            con.execute(
+                f"delete from {table} "
+                "where journey_id in (select journey_id from jm_scope_journeys)"
+            )
     # steps of customers that had events but no journey yet in int_journeys (none expected)
     con.execute(
         "delete from journey_steps "
         "where customer_id in (select customer_id from jm_scope_customers)"
     )
     for table in _COUNTED_FROM:
-        con.execute(f"drop table {_copy(table, 'old')}")
+        con.execute(f"drop view {_copy(table, 'old')}")
+        con.execute(f"drop table {_rows(table)}")
 
 
 def scope_new_journeys(con: duckdb.DuckDBPyConnection) -> None:
@@ -393,6 +405,11 @@ def _delta_table(table: str) -> str:
 def _copy(table: str, rows: str) -> str:
     """The temp copy of the scope's ``old`` or ``new`` rows of a per-journey table."""
     return f"jm_{rows}__{table.rpartition('.')[2]}"
+
+
+def _rows(table: str) -> str:
+    """The temp table behind the view ``_copy(table, "old")``: the rows and their rowid."""
+    return f"jm_oldrows__{table.rpartition('.')[2]}"
 
 
 def _reading(model: str, rows: str) -> str:
