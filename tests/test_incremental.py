@@ -318,13 +318,13 @@ def test_a_night_that_changes_most_customers_rebuilds_every_journey(tmp_path: Pa
         everyone = con.execute("select count(*) from customers").fetchall()[0][0]
         few = int(everyone * scope.FULL_REBUILD_SHARE)  # at the share: still scoped
         con.execute(
-            f"insert into jm_internal.pending_customers "
+            f"insert into jm_internal.pending_customers (customer_id) "
             f"select customer_id from customers order by customer_id limit {few}"
         )
         at_share = analyse(con, config, journey_map, incremental=True).report.built
         assert not at_share.full and at_share.customers == few
         con.execute(
-            f"insert into jm_internal.pending_customers "
+            f"insert into jm_internal.pending_customers (customer_id) "
             f"select customer_id from customers order by customer_id limit {few + 1}"
         )
         over = analyse(con, config, journey_map, incremental=True).report.built
@@ -335,3 +335,101 @@ def test_a_night_that_changes_most_customers_rebuilds_every_journey(tmp_path: Pa
         night = _tables(con)
         analyse(con, config, journey_map, incremental=False)
         assert _tables(con) == night
+
+
+def test_a_night_rebuilds_a_customer_s_journeys_from_the_one_its_new_events_can_change(
+    tmp_path: Path,
+) -> None:
+    """New events after a break add a journey and leave the old ones; events that may continue
+    the last journey (also one whose last event was a collapsed repeat, later than its last
+    step) or arrive late rebuild from that journey on; re-pointed events rebuild every journey.
+    Whatever is rebuilt, the tables equal a full build's."""
+    from datetime import datetime, timedelta
+
+    from journeymine.config import Journeys, Mining
+    from journeymine.mine import mine
+    from tests.mining import events_warehouse
+    from tests.test_mapping import SMALL
+
+    (tmp_path / "map.yaml").write_text(SMALL, encoding="utf-8")
+    journey_map = load_map(tmp_path / "map.yaml")
+    config = load_config(SAMPLE_CONFIG).model_copy(  # a week's break ends a journey
+        update={"journeys": Journeys(inactivity_gap_hours=168), "mining": Mining()}
+    )
+    con = events_warehouse(
+        {
+            "gap": [("ad", 0), ("home", 0.01)],
+            "continues": [("ad", 0), ("home", 0.01)],
+            "repeat": [("home", 0), ("cart", 0.01), ("cart", 6.5)],  # collapsed, 6.5 days on
+            "late": [("ad", 0), ("home", 0.01), ("ad", 20), ("home", 20.01)],
+            "moved": [("ad", 0), ("home", 0.01), ("ad", 20)],
+            # customers without new events: a night of five is within the scoped share
+            **{f"untouched{i}": [("home", i), ("cart", i + 0.01)] for i in range(10)},
+        }
+    )
+    con.execute("create table customers as select distinct customer_id from events")
+    mine(con, config, journey_map, incremental=True)
+    new = {  # customer: (touchpoint, day) of the night's events
+        "gap": [("home", 10), ("cart", 10.01)],  # 10 days on: a journey of its own
+        "continues": [("cart", 5), ("paid", 5.01)],  # 5 days on: the same journey
+        "repeat": [("paid", 13)],  # 13 days after the last step, 6.5 after the repeat
+        "late": [("cart", 10)],  # between the two journeys, 10 days from each
+        "moved": [("cart", 30)],
+    }
+    t0 = datetime(2026, 9, 1)
+    for customer, steps in new.items():
+        for i, (touchpoint, day) in enumerate(steps):
+            con.execute(
+                "insert into events (event_id, source, channel, occurred_at, customer_id, "
+                "touchpoint, event_name, load_id, record_no) "
+                "values (?, 'web', 'web', ?, ?, ?, 'page_view', 2, ?)",
+                [f"{customer}-new-{i}", t0 + timedelta(days=day), customer, touchpoint, i],
+            )
+        since = None if customer == "moved" else t0 + timedelta(days=steps[0][1])
+        con.execute("insert into jm_internal.pending_customers values (?, ?)", [customer, since])
+    old = {r[0] for r in con.execute("select journey_id from journeys").fetchall()}
+    night = mine(con, config, journey_map, incremental=True)
+    assert not night.built.full and night.built.customers == 5
+    assert dict(con.execute("select * from jm_scope_from").fetchall()) == {
+        "gap": 2,  # gap/0001 stays
+        "continues": 1,
+        "repeat": 1,
+        "late": 2,  # late/0001 stays; the event is journey 2, the old journey 2 becomes 3
+        "moved": 1,
+    }
+    journeys = dict(con.execute("select journey_id, events from journeys").fetchall())
+    assert journeys["gap/0002"] == 2 and journeys["continues/0001"] == 4
+    assert journeys["repeat/0001"] == 3 and "repeat/0002" not in journeys
+    assert journeys["late/0002"] == 1 and journeys["late/0003"] == 2
+    assert old - set(journeys) == set()
+    incremental = _tables(con)
+    mine(con, config, journey_map, incremental=False)
+    full = _tables(con)
+    for name in full:
+        assert incremental[name] == full[name], name
+    con.close()
+
+
+def test_a_customer_that_gets_re_pointed_events_is_rebuilt_whole() -> None:
+    """A stitch that moves old events between customers queues both without a since (every
+    journey), also when new events come with the link; a customer with only new events is
+    queued from the earliest of them."""
+    from datetime import datetime
+
+    con = duckdb.connect()
+    con.execute(
+        "create table events (identity_key varchar, customer_id varchar, occurred_at timestamp)"
+    )
+    con.execute(
+        "insert into events values "
+        "('cookie:b', 'B', '2026-09-01 10:00'),"  # B's old event, joined to A by the link
+        "('email:a', null, '2026-09-20 09:00'),"  # the new event that brings the link
+        "('cookie:c', null, '2026-09-20 11:00'), ('cookie:c', null, '2026-09-20 08:00'),"
+        "('cookie:d', 'D', '2026-09-01 10:00')"  # not relabelled
+    )
+    con.execute(
+        "create temp table jm_stitched as select * from (values "
+        "('cookie:b', 'A'), ('email:a', 'A'), ('cookie:c', 'C')) as t(node, customer_id)"
+    )
+    rows = dict(sql.fetch(con, "identity/int_stitch_customers"))
+    assert rows == {"A": None, "B": None, "C": datetime(2026, 9, 20, 8, 0)}

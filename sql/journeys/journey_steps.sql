@@ -7,8 +7,10 @@
 -- after_goal: the step comes after the journey's first goal (browsing on after a purchase):
 -- never a deviation, never a loss. goal_later: a goal comes after this step in the journey
 -- (what int_moves calls goal_after; in the same window pass, so no sort of its own there).
--- $scoped: only the customers in jm_scope_customers (an incremental night rebuilds those).
--- Inputs: events, map_touchpoints, jm_scope_customers.
+-- $scoped: only the customers in jm_scope_customers, and of each only the journeys from
+-- jm_scope_from's from_no on (an incremental night rebuilds those; the numbering still counts
+-- every journey of the customer).
+-- Inputs: events, map_touchpoints, jm_scope_customers, jm_scope_from.
 with
 touch_events as (
     select customer_id, source, event_id, touchpoint, channel, occurred_at, load_id, record_no
@@ -55,8 +57,15 @@ numbered as (
 
 collapsed as (
     select *
-    from numbered
+    from numbered as n
     where not ($collapse_repeats and starts_journey = 0 and touchpoint = prev_touchpoint)
+        and (
+            not $scoped
+            or exists (
+                select 1 from jm_scope_from as f
+                where f.customer_id = n.customer_id and n.journey_no >= f.from_no
+            )
+        )
 ),
 
 -- one window pass per journey (partitioned by customer and journey number, in the

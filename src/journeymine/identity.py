@@ -80,9 +80,8 @@ def stitch(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> StitchRepor
                 con, "insert into customers " + sql.load("identity/customers"), {"scoped": True}
             )
         con.execute(
-            "insert into jm_internal.pending_customers "
-            "select customer_id from jm_stitch_customers "
-            "except select customer_id from jm_internal.pending_customers"
+            "insert into jm_internal.pending_customers (customer_id, since) "
+            "select customer_id, since from jm_stitch_customers"
         )
         sql.run(con, "identity/load_new_links")
         con.execute("delete from jm_internal.unstitched_edges")

@@ -6,6 +6,7 @@ import duckdb
 
 from journeymine import sql
 from journeymine.config import Journeys
+from journeymine.mine import scope
 
 
 def build_journey_steps(con: duckdb.DuckDBPyConnection, settings: Journeys) -> int:
@@ -14,7 +15,7 @@ def build_journey_steps(con: duckdb.DuckDBPyConnection, settings: Journeys) -> i
     Needs ``map_touchpoints`` (for the goals that may end a journey). ``mine`` builds the
     steps itself, incrementally on nights that can be.
     """
-    con.execute("create temp table if not exists jm_scope_customers (customer_id varchar)")
+    scope.create_scope_tables(con)
     sql.create_table_as(
         con,
         "journey_steps",

@@ -99,8 +99,6 @@ def _mine(
     write_map_tables(con, journey_map)
     built = scope.decide(con, config, incremental=incremental)
     log.info(built.describe())
-    if not built.full:
-        scope.remove_scoped_journeys(con)
     params = {
         "gap_seconds": config.journeys.inactivity_gap_hours * 3600,
         "end_at_goal": config.journeys.end_at_goal,
@@ -114,6 +112,8 @@ def _mine(
         "rare_share": config.mining.rare_share,
         "max_cycle_length": config.mining.max_cycle_length,
     }
+    if not built.full:
+        scope.remove_scoped_journeys(con, params)
     per_journey = dict((model, table) for table, model in scope.PER_JOURNEY)
 
     def build(model: str) -> None:

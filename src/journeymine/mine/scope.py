@@ -1,13 +1,16 @@
-"""Which journeys a night rebuilds: all of them, or only those of the customers whose events
-changed since the last build (incremental nights).
+"""Which journeys a night rebuilds: all of them, or only those that the events changed since
+the last build can change (incremental nights).
 
 Every per-journey table (``journey_steps``, ``journeys`` and the ``int_*`` models keyed by
 journey) depends only on its customer's events, the map and the settings. So a night can
 delete the journeys of the customers in ``jm_internal.pending_customers`` (new events, or
 events that stitching re-pointed, under their old and their new id), rebuild just those from
-their events. The additive counts over all journeys (``SUMMARIES``) are updated the same way:
-the scope's old journeys' counts are subtracted before they are deleted and the rebuilt
-ones' added, so a night never rereads every journey for them. The map, the settings and the
+their events. Of a customer with new events only, it rebuilds only the journeys from the one
+the earliest new event can change on (``sql/journeys/int_scope_from.sql``): a returning
+customer's new journey is added, and the old ones stay. The additive counts over all
+journeys (``SUMMARIES``) are updated the same way: the scope's old journeys' counts are
+subtracted before they are deleted and the rebuilt ones' added, so a night never rereads
+every journey for them. The map, the settings and the
 per-journey models' SQL are fingerprinted in ``jm_internal.build_state``: when any of them
 differs from the last build, every journey is rebuilt, and the run says why; so is every
 journey when the night's customers are more than ``FULL_REBUILD_SHARE`` of all.
@@ -194,6 +197,16 @@ class Scope:
         return f"journeys: rebuilt for {self.customers} customer(s) with new or re-pointed events"
 
 
+def create_scope_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The scope's temp tables, empty (a full build reads them empty)."""
+    con.execute(
+        "create or replace temp table jm_scope_customers (customer_id varchar, since timestamp)"
+    )
+    con.execute("create or replace temp table jm_scope_from (customer_id varchar, from_no bigint)")
+    con.execute("create or replace temp table jm_scope_journeys (journey_id varchar)")
+    con.execute("create or replace temp table jm_touched_weeks (period_start date)")
+
+
 def fingerprint(con: duckdb.DuckDBPyConnection, config: Config) -> str:
     """A hash of what every journey was built with: the map tables, the journey settings,
     the segment attributes and the per-journey models' SQL."""
@@ -213,9 +226,7 @@ def fingerprint(con: duckdb.DuckDBPyConnection, config: Config) -> str:
 
 def decide(con: duckdb.DuckDBPyConnection, config: Config, *, incremental: bool) -> Scope:
     """Full or incremental, and why; creates the (empty) scope temp tables either way."""
-    con.execute("create or replace temp table jm_scope_customers (customer_id varchar)")
-    con.execute("create or replace temp table jm_scope_journeys (journey_id varchar)")
-    con.execute("create or replace temp table jm_touched_weeks (period_start date)")
+    create_scope_tables(con)
     if not incremental:
         return Scope(full=True, reason="asked for")
     built = con.execute(
@@ -229,9 +240,12 @@ def decide(con: duckdb.DuckDBPyConnection, config: Config, *, incremental: bool)
     missing += [s.table for s in SUMMARIES if not has_table(con, s.table)]
     if missing:
         return Scope(full=True, reason=f"{missing[0]} is missing")
+    # a customer queued by several stitches: from its earliest new event, or every journey
+    # when any stitch re-pointed its events
     con.execute(
-        "insert into jm_scope_customers select distinct customer_id "
-        "from jm_internal.pending_customers"
+        "insert into jm_scope_customers select customer_id, "
+        "case when count(since) = count(*) then min(since) end "
+        "from jm_internal.pending_customers group by customer_id"
     )
     customers, everyone = con.execute(
         "select (select count(*) from jm_scope_customers), (select count(*) from customers)"
@@ -246,17 +260,25 @@ def decide(con: duckdb.DuckDBPyConnection, config: Config, *, incremental: bool)
     return Scope(full=False, reason="", customers=int(customers))
 
 
-def remove_scoped_journeys(con: duckdb.DuckDBPyConnection) -> None:
-    """Copy the scope's events and its current journeys' rows, note the weeks those journeys
-    count in and subtract their counts, then delete them."""
-    con.execute(
-        "insert into jm_scope_journeys select journey_id from jm_internal.int_journeys "
-        "where customer_id in (select customer_id from jm_scope_customers)"
-    )
+def remove_scoped_journeys(con: duckdb.DuckDBPyConnection, params: dict[str, object]) -> None:
+    """Copy the scope's events, find the journeys they can change (``jm_scope_from``), copy
+    those journeys' current rows, note the weeks they count in and subtract their counts, then
+    delete them."""
     con.execute(
         f"create or replace temp table {SCOPE_EVENTS} as select {_SCOPE_EVENT_COLUMNS} "
         "from events where touchpoint is not null "
         "and customer_id in (select customer_id from jm_scope_customers)"
+    )
+    sql.execute(
+        con,
+        "insert into jm_scope_from\n"
+        + sql.redirect(sql.load("journeys/int_scope_from"), {"events": SCOPE_EVENTS}),
+        params,
+    )
+    con.execute(
+        "insert into jm_scope_journeys select j.journey_id from jm_internal.int_journeys as j "
+        "inner join jm_scope_from as f "
+        "on f.customer_id = j.customer_id and j.journey_no >= f.from_no"
     )
     for table in _COUNTED_FROM:
         # with each row's rowid: the delete below finds the rows by it, not by another probe
@@ -279,10 +301,11 @@ def remove_scoped_journeys(con: duckdb.DuckDBPyConnection) -> None:
                 f"delete from {table} "
                 "where journey_id in (select journey_id from jm_scope_journeys)"
             )
-    # steps of customers that had events but no journey yet in int_journeys (none expected)
+    # steps of the journeys rebuilt that int_journeys did not hold (none expected)
     con.execute(
-        "delete from journey_steps "
-        "where customer_id in (select customer_id from jm_scope_customers)"
+        "delete from journey_steps where exists (select 1 from jm_scope_from as f "
+        "where f.customer_id = journey_steps.customer_id "
+        "and journey_steps.journey_no >= f.from_no)"
     )
     for table in _COUNTED_FROM:
         con.execute(f"drop view {_copy(table, 'old')}")
