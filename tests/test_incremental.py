@@ -363,8 +363,9 @@ def test_a_night_rebuilds_a_customer_s_journeys_from_the_one_its_new_events_can_
             "repeat": [("home", 0), ("cart", 0.01), ("cart", 6.5)],  # collapsed, 6.5 days on
             "late": [("ad", 0), ("home", 0.01), ("ad", 20), ("home", 20.01)],
             "moved": [("ad", 0), ("home", 0.01), ("ad", 20)],
+            "lost": [("ad", 0), ("home", 0.01), ("ad", 20), ("home", 20.01), ("cart", 30)],
             # customers without new events: a night of five is within the scoped share
-            **{f"untouched{i}": [("home", i), ("cart", i + 0.01)] for i in range(10)},
+            **{f"untouched{i}": [("home", i), ("cart", i + 0.01)] for i in range(12)},
         }
     )
     con.execute("create table customers as select distinct customer_id from events")
@@ -386,21 +387,32 @@ def test_a_night_rebuilds_a_customer_s_journeys_from_the_one_its_new_events_can_
                 [f"{customer}-new-{i}", t0 + timedelta(days=day), customer, touchpoint, i],
             )
         since = None if customer == "moved" else t0 + timedelta(days=steps[0][1])
-        con.execute("insert into jm_internal.pending_customers values (?, ?)", [customer, since])
+        con.execute(
+            "insert into jm_internal.pending_customers values (?, ?, false)", [customer, since]
+        )
+    # lost's fourth event is re-pointed to another customer: its next, 10 days on, still
+    # starts a journey, but the journey it leaves changes
+    con.execute("delete from events where event_id = 'lost-3'")
+    con.execute(
+        "insert into jm_internal.pending_customers values ('lost', ?, true)",
+        [t0 + timedelta(days=20.01)],
+    )
     old = {r[0] for r in con.execute("select journey_id from journeys").fetchall()}
     night = mine(con, config, journey_map, incremental=True)
-    assert not night.built.full and night.built.customers == 5
+    assert not night.built.full and night.built.customers == 6
     assert dict(con.execute("select * from jm_scope_from").fetchall()) == {
         "gap": 2,  # gap/0001 stays
         "continues": 1,
         "repeat": 1,
         "late": 2,  # late/0001 stays; the event is journey 2, the old journey 2 becomes 3
         "moved": 1,
+        "lost": 2,  # the journey the event left is rebuilt, the one before it stays
     }
     journeys = dict(con.execute("select journey_id, events from journeys").fetchall())
     assert journeys["gap/0002"] == 2 and journeys["continues/0001"] == 4
     assert journeys["repeat/0001"] == 3 and "repeat/0002" not in journeys
     assert journeys["late/0002"] == 1 and journeys["late/0003"] == 2
+    assert journeys["lost/0002"] == 1 and journeys["lost/0003"] == 1
     assert old - set(journeys) == set()
     incremental = _tables(con)
     mine(con, config, journey_map, incremental=False)
@@ -410,10 +422,9 @@ def test_a_night_rebuilds_a_customer_s_journeys_from_the_one_its_new_events_can_
     con.close()
 
 
-def test_a_customer_that_gets_re_pointed_events_is_rebuilt_whole() -> None:
-    """A stitch that moves old events between customers queues both without a since (every
-    journey), also when new events come with the link; a customer with only new events is
-    queued from the earliest of them."""
+def test_a_stitch_queues_customers_from_their_earliest_changed_event() -> None:
+    """A stitch queues each customer from the earliest event that comes to it or leaves it,
+    new or re-pointed, and says whether events left it."""
     from datetime import datetime
 
     con = duckdb.connect()
@@ -431,5 +442,9 @@ def test_a_customer_that_gets_re_pointed_events_is_rebuilt_whole() -> None:
         "create temp table jm_stitched as select * from (values "
         "('cookie:b', 'A'), ('email:a', 'A'), ('cookie:c', 'C')) as t(node, customer_id)"
     )
-    rows = dict(sql.fetch(con, "identity/int_stitch_customers"))
-    assert rows == {"A": None, "B": None, "C": datetime(2026, 9, 20, 8, 0)}
+    rows = {r[0]: r[1:] for r in sql.fetch(con, "identity/int_stitch_customers")}
+    assert rows == {
+        "A": (datetime(2026, 9, 1, 10, 0), False),  # B's old event came
+        "B": (datetime(2026, 9, 1, 10, 0), True),  # and left B
+        "C": (datetime(2026, 9, 20, 8, 0), False),
+    }

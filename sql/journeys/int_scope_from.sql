@@ -1,12 +1,13 @@
 -- grain: one row per customer in jm_scope_customers
--- from_no: the first of the customer's journeys an incremental night rebuilds; the journeys
--- before it hold only events from before the customer's earliest new event (since), whose
--- order and breaks are the same with the new events as without, so they stay as they are.
--- Rebuilt: the journey of the last event before since (p) when the first event from since on
--- (f) may continue it, else only from f's journey on. f starts a journey of its own when no
--- event comes before it or more than $gap_seconds have passed since p; a break after a goal
--- ($end_at_goal) is not looked at, which can only rebuild one journey more than needed.
--- since null (events re-pointed between customers): every journey, from_no 1.
+-- from_no: the first of the customer's journeys an incremental night rebuilds. Every event
+-- that came to the customer or left it since the last build is at or after since, so the
+-- events before since are the same, in the same order, with the same breaks between
+-- journeys; the journeys started before the journey of the last of them (p) stay as they
+-- are. That journey is rebuilt when events left the customer (lost_events: they may have been
+-- in it) or when the first event from since on (f) may continue it; when none left and f
+-- starts a journey of its own (no event before it, or more than $gap_seconds after p), only
+-- the journeys from f's on are. A break after a goal ($end_at_goal) is not looked at, which
+-- can only rebuild one journey more than needed. since null: every journey, from_no 1.
 -- Reads the scope's touchpoint events (the night's copy of events) and the customers' journeys
 -- as built before this night, counted by start: a journey starts at an event, never a
 -- collapsed repeat, so the journeys started before since are those of the events before it.
@@ -40,7 +41,9 @@ final as (
         c.customer_id,
         case
             when c.since is null then cast(1 as bigint)
-            when a.p_at is null or jm_seconds_between(a.p_at, a.f_at) > $gap_seconds
+            when
+                not c.lost_events
+                and (a.p_at is null or jm_seconds_between(a.p_at, a.f_at) > $gap_seconds)
                 then coalesce(b.journeys, 0) + 1
             else greatest(coalesce(b.journeys, 0), 1)
         end as from_no

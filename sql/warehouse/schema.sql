@@ -102,12 +102,13 @@ create table if not exists jm_internal.unstitched_edges (
 
 -- grain: one row per customer and stitch that changed the customer's events since journeys
 -- were last built (new events, or events re-pointed by stitching, under the old and the new
--- customer id). since: the earliest new event's time; null when events were re-pointed (the
--- next analysis rebuilds every journey of the customer).
+-- customer id). since: the earliest time among those events (null: every journey is
+-- rebuilt); lost_events: some of them left the customer for another.
 create table if not exists jm_internal.pending_customers (
     customer_id varchar not null
 );
 alter table jm_internal.pending_customers add column if not exists since timestamp;
+alter table jm_internal.pending_customers add column if not exists lost_events boolean;
 
 -- grain: one row per variant: its token replay on the designed map (map_fingerprint), kept
 -- across runs so a night replays only variants it has not replayed on this map

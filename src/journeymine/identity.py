@@ -80,8 +80,8 @@ def stitch(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> StitchRepor
                 con, "insert into customers " + sql.load("identity/customers"), {"scoped": True}
             )
         con.execute(
-            "insert into jm_internal.pending_customers (customer_id, since) "
-            "select customer_id, since from jm_stitch_customers"
+            "insert into jm_internal.pending_customers (customer_id, since, lost_events) "
+            "select customer_id, since, lost_events from jm_stitch_customers"
         )
         sql.run(con, "identity/load_new_links")
         con.execute("delete from jm_internal.unstitched_edges")

@@ -5,9 +5,9 @@ Every per-journey table (``journey_steps``, ``journeys`` and the ``int_*`` model
 journey) depends only on its customer's events, the map and the settings. So a night can
 delete the journeys of the customers in ``jm_internal.pending_customers`` (new events, or
 events that stitching re-pointed, under their old and their new id), rebuild just those from
-their events. Of a customer with new events only, it rebuilds only the journeys from the one
-the earliest new event can change on (``sql/journeys/int_scope_from.sql``): a returning
-customer's new journey is added, and the old ones stay. The additive counts over all
+their events. Of each such customer it rebuilds only the journeys from the one the earliest
+changed event can change on (``sql/journeys/int_scope_from.sql``): a returning customer's
+new journey is added, and the old ones stay. The additive counts over all
 journeys (``SUMMARIES``) are updated the same way: the scope's old journeys' counts are
 subtracted before they are deleted and the rebuilt ones' added, so a night never rereads
 every journey for them. The map, the settings and the
@@ -30,6 +30,7 @@ old rows' copies keep each row's ``rowid``, so deleting them reads no column of 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -39,6 +40,8 @@ import duckdb
 from journeymine import sql
 from journeymine.config import Config
 from journeymine.warehouse import has_table
+
+log = logging.getLogger("journeymine.mine")
 
 # the per-journey tables, in build order: (table, model); each holds journey_id
 PER_JOURNEY: tuple[tuple[str, str], ...] = (
@@ -200,7 +203,8 @@ class Scope:
 def create_scope_tables(con: duckdb.DuckDBPyConnection) -> None:
     """The scope's temp tables, empty (a full build reads them empty)."""
     con.execute(
-        "create or replace temp table jm_scope_customers (customer_id varchar, since timestamp)"
+        "create or replace temp table jm_scope_customers "
+        "(customer_id varchar, since timestamp, lost_events boolean)"
     )
     con.execute("create or replace temp table jm_scope_from (customer_id varchar, from_no bigint)")
     con.execute("create or replace temp table jm_scope_journeys (journey_id varchar)")
@@ -240,11 +244,12 @@ def decide(con: duckdb.DuckDBPyConnection, config: Config, *, incremental: bool)
     missing += [s.table for s in SUMMARIES if not has_table(con, s.table)]
     if missing:
         return Scope(full=True, reason=f"{missing[0]} is missing")
-    # a customer queued by several stitches: from its earliest new event, or every journey
-    # when any stitch re-pointed its events
+    # a customer queued by several stitches: from the earliest of its changed events (every
+    # journey when a since is not known)
     con.execute(
         "insert into jm_scope_customers select customer_id, "
-        "case when count(since) = count(*) then min(since) end "
+        "case when count(since) = count(*) then min(since) end, "
+        "coalesce(bool_or(lost_events), false) "
         "from jm_internal.pending_customers group by customer_id"
     )
     customers, everyone = con.execute(
@@ -280,6 +285,8 @@ def remove_scoped_journeys(con: duckdb.DuckDBPyConnection, params: dict[str, obj
         "inner join jm_scope_from as f "
         "on f.customer_id = j.customer_id and j.journey_no >= f.from_no"
     )
+    (replaced,) = con.execute("select count(*) from jm_scope_journeys").fetchall()[0]
+    log.info("journeys: %d of the scope's customers' current journeys to rebuild", replaced)
     for table in _COUNTED_FROM:
         # with each row's rowid: the delete below finds the rows by it, not by another probe
         # of every journey_id (the table is unchanged in between, in the same transaction)
@@ -301,12 +308,6 @@ def remove_scoped_journeys(con: duckdb.DuckDBPyConnection, params: dict[str, obj
                 f"delete from {table} "
                 "where journey_id in (select journey_id from jm_scope_journeys)"
             )
-    # steps of the journeys rebuilt that int_journeys did not hold (none expected)
-    con.execute(
-        "delete from journey_steps where exists (select 1 from jm_scope_from as f "
-        "where f.customer_id = journey_steps.customer_id "
-        "and journey_steps.journey_no >= f.from_no)"
-    )
     for table in _COUNTED_FROM:
         con.execute(f"drop view {_copy(table, 'old')}")
         con.execute(f"drop table {_rows(table)}")
