@@ -102,6 +102,7 @@ def test_incremental_nights_equal_a_full_rebuild(tmp_path: Path) -> None:
         ).fetchall()[0][0]
         assert late > 0  # a night's files carried events of earlier days
         incremental = _tables(con)
+        profile_segments = _profile_segments(con)
         _assert_report_counts_equal_the_journeys(con)
 
         rebuilt_identity = stitch(con, full=True)
@@ -110,6 +111,7 @@ def test_incremental_nights_equal_a_full_rebuild(tmp_path: Path) -> None:
         assert rebuilt.report.built.full
         assert rebuilt.history.changed == {}  # no period differs from the incremental history
         full = _tables(con)
+        assert _profile_segments(con) == profile_segments  # kept, not rebuilt, by the nights
 
         _assert_report_counts_equal_the_journeys(con)
 
@@ -117,6 +119,12 @@ def test_incremental_nights_equal_a_full_rebuild(tmp_path: Path) -> None:
     for name in full:
         assert incremental[name] == full[name], name
     assert len(full["journeys"]) > 300 and len(full["touchpoint_history"]) > 1000
+
+
+def _profile_segments(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    rows = con.execute("select * from jm_internal.int_profile_segments order by all").fetchall()
+    assert rows
+    return rows
 
 
 # the report models as they were before the kept counts: read every journey of the scope

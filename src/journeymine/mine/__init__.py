@@ -148,11 +148,11 @@ def _mine(
         )
     build("journeys/journeys")
     t = _timed(seconds, "token replay", t)
-    # the segments of every profile: the aggregates below count per profile first
-    sql.create_table_as(con, "jm_internal.int_profile_segments", "mine/int_profile_segments")
     if not built.full:
         scope.note_new_weeks(con)
     scope.summarise(con, built.full, scope.PROFILE_SUMMARIES)
+    # the segments of every profile: the aggregates below count per profile first
+    scope.update_profile_segments(con, built.full)
     sql.create_table_as(con, "touchpoint_stats", "mine/touchpoint_stats")
     sql.create_table_as(con, "stage_funnel", "mine/stage_funnel")
     sql.create_table_as(con, "deviations", "mine/deviations", params)

@@ -242,6 +242,7 @@ def decide(con: duckdb.DuckDBPyConnection, config: Config, *, incremental: bool)
         return Scope(full=True, reason="the map, the journey settings or the models changed")
     missing = [t for t, _ in PER_JOURNEY if not has_table(con, t)]
     missing += [s.table for s in SUMMARIES if not has_table(con, s.table)]
+    missing += [t for t in ("jm_internal.int_profile_segments",) if not has_table(con, t)]
     if missing:
         return Scope(full=True, reason=f"{missing[0]} is missing")
     # a customer queued by several stitches: from the earliest of its changed events (every
@@ -374,6 +375,26 @@ def summarise(con: duckdb.DuckDBPyConnection, full: bool, tables: tuple[str, ...
         con.execute(f"insert into {table} select * from jm_summed")
         con.execute(f"drop table {delta}")
         con.execute("drop table jm_summed")
+
+
+def update_profile_segments(con: duckdb.DuckDBPyConnection, full: bool) -> None:
+    """The segments of every segment profile that has journeys (once the profile counts are up
+    to date): all of them, or the profiles new among the rebuilt journeys added and those left
+    without a journey (``int_profile_journeys``) deleted."""
+    table, model = "jm_internal.int_profile_segments", "mine/int_profile_segments"
+    if full:
+        sql.create_table_as(con, table, model, {"scoped": False})
+        return
+    con.execute(
+        f"delete from {table} "
+        "where profile not in (select profile from jm_internal.int_profile_journeys)"
+    )
+    sql.execute(
+        con,
+        f"insert into {table} select * from (\n{_reading(model, 'new')}\n) as added "
+        f"where profile not in (select profile from {table})",
+        {"scoped": True},
+    )
 
 
 def finish(con: duckdb.DuckDBPyConnection, config: Config) -> None:
