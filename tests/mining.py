@@ -21,10 +21,13 @@ from tests.conftest import REPO, ingest_all, write_config
 SAMPLE_MAP = REPO / "data" / "sample" / "journey_map.yaml"
 
 
+T0 = datetime(2026, 9, 1)  # day 0 of events_warehouse's logs, a Tuesday
+
+
 def events_warehouse(journeys: dict[str, list[tuple[str, float]]]) -> duckdb.DuckDBPyConnection:
     """An in-memory warehouse whose events are ``customer -> [(touchpoint, day), ...]``."""
     con = connect(":memory:")
-    t0 = datetime(2026, 9, 1)
+    t0 = T0
     rows = [
         (f"{customer}-{i}", "web", "web", t0 + timedelta(days=day), customer, tp, "page_view", 1, i)
         for customer, steps in journeys.items()
@@ -40,6 +43,19 @@ def events_warehouse(journeys: dict[str, list[tuple[str, float]]]) -> duckdb.Duc
         columns,
     )
     return con
+
+
+def add_events(
+    con: duckdb.DuckDBPyConnection, customer: str, steps: list[tuple[str, float]]
+) -> None:
+    """A later load (load 2) of ``customer``'s ``(touchpoint, day)`` events, already stitched."""
+    for i, (touchpoint, day) in enumerate(steps):
+        con.execute(
+            "insert into events (event_id, source, channel, occurred_at, customer_id, "
+            "touchpoint, event_name, load_id, record_no) values (?, 'web', 'web', ?, ?, ?, "
+            "'page_view', 2, ?)",
+            [f"{customer}-later-{i}", T0 + timedelta(days=day), customer, touchpoint, i],
+        )
 
 
 Mined = tuple[duckdb.DuckDBPyConnection, MiningReport, list[Flag], GeneratedSample]

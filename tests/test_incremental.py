@@ -352,11 +352,9 @@ def test_a_night_rebuilds_a_customer_s_journeys_from_the_one_its_new_events_can_
     the last journey (also one whose last event was a collapsed repeat, later than its last
     step) or arrive late rebuild from that journey on; re-pointed events rebuild every journey.
     Whatever is rebuilt, the tables equal a full build's."""
-    from datetime import datetime, timedelta
-
     from journeymine.config import Journeys, Mining
     from journeymine.mine import mine
-    from tests.mining import events_warehouse
+    from tests.mining import T0, add_events, events_warehouse
     from tests.test_mapping import SMALL
 
     (tmp_path / "map.yaml").write_text(SMALL, encoding="utf-8")
@@ -385,16 +383,9 @@ def test_a_night_rebuilds_a_customer_s_journeys_from_the_one_its_new_events_can_
         "late": [("cart", 10)],  # between the two journeys, 10 days from each
         "moved": [("cart", 30)],
     }
-    t0 = datetime(2026, 9, 1)
     for customer, steps in new.items():
-        for i, (touchpoint, day) in enumerate(steps):
-            con.execute(
-                "insert into events (event_id, source, channel, occurred_at, customer_id, "
-                "touchpoint, event_name, load_id, record_no) "
-                "values (?, 'web', 'web', ?, ?, ?, 'page_view', 2, ?)",
-                [f"{customer}-new-{i}", t0 + timedelta(days=day), customer, touchpoint, i],
-            )
-        since = None if customer == "moved" else t0 + timedelta(days=steps[0][1])
+        add_events(con, customer, steps)
+        since = None if customer == "moved" else T0 + timedelta(days=steps[0][1])
         con.execute(
             "insert into jm_internal.pending_customers values (?, ?, false)", [customer, since]
         )
@@ -403,7 +394,7 @@ def test_a_night_rebuilds_a_customer_s_journeys_from_the_one_its_new_events_can_
     con.execute("delete from events where event_id = 'lost-3'")
     con.execute(
         "insert into jm_internal.pending_customers values ('lost', ?, true)",
-        [t0 + timedelta(days=20.01)],
+        [T0 + timedelta(days=20.01)],
     )
     old = {r[0] for r in con.execute("select journey_id from journeys").fetchall()}
     night = mine(con, config, journey_map, incremental=True)

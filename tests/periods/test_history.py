@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from journeymine.config import load_config
@@ -11,20 +11,8 @@ from journeymine.mapping import load_map
 from journeymine.mine import mine
 from journeymine.periods import update_history
 from tests.conftest import SAMPLE_CONFIG
-from tests.mining import events_warehouse
+from tests.mining import add_events, events_warehouse
 from tests.test_mapping import SMALL
-
-T0 = datetime(2026, 9, 1)  # a Tuesday
-
-
-def _add(con, customer: str, steps: list[tuple[str, float]]) -> None:  # type: ignore[no-untyped-def]
-    for i, (touchpoint, day) in enumerate(steps):
-        con.execute(
-            "insert into events (event_id, source, channel, occurred_at, customer_id, "
-            "touchpoint, event_name, load_id, record_no) values (?, 'web', 'web', ?, ?, ?, "
-            "'page_view', 2, ?)",
-            [f"{customer}-late-{i}", T0 + timedelta(days=day), customer, touchpoint, i],
-        )
 
 
 def test_only_changed_periods_are_rewritten(tmp_path: Path) -> None:
@@ -47,8 +35,8 @@ def test_only_changed_periods_are_rewritten(tmp_path: Path) -> None:
         == written
     )
 
-    _add(con, "n1", [("home", 30.1), ("cart", 30.2), ("paid", 30.3)])  # a new day
-    _add(con, "c3", [("paid", 3.3)])  # late: c3 bought on day 3 after all
+    add_events(con, "n1", [("home", 30.1), ("cart", 30.2), ("paid", 30.3)])  # a new day
+    add_events(con, "c3", [("paid", 3.3)])  # late: c3 bought on day 3 after all
     mine(con, config, journey_map)
     third = update_history(con)
     assert third.changed == {
