@@ -27,9 +27,8 @@ T0 = datetime(2026, 9, 1)  # day 0 of events_warehouse's logs, a Tuesday
 def events_warehouse(journeys: dict[str, list[tuple[str, float]]]) -> duckdb.DuckDBPyConnection:
     """An in-memory warehouse whose events are ``customer -> [(touchpoint, day), ...]``."""
     con = connect(":memory:")
-    t0 = T0
     rows = [
-        (f"{customer}-{i}", "web", "web", t0 + timedelta(days=day), customer, tp, "page_view", 1, i)
+        (f"{customer}-{i}", "web", "web", T0 + timedelta(days=day), customer, tp, "page_view", 1, i)
         for customer, steps in journeys.items()
         for i, (tp, day) in enumerate(steps)
     ]

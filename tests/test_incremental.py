@@ -350,8 +350,9 @@ def test_a_night_rebuilds_a_customer_s_journeys_from_the_one_its_new_events_can_
 ) -> None:
     """New events after a break add a journey and leave the old ones; events that may continue
     the last journey (also one whose last event was a collapsed repeat, later than its last
-    step) or arrive late rebuild from that journey on; re-pointed events rebuild every journey.
-    Whatever is rebuilt, the tables equal a full build's."""
+    step) or arrive late rebuild from that journey on; an event that left a customer rebuilds
+    the journey it left; a customer queued without a since rebuilds every journey. Whatever is
+    rebuilt, the tables equal a full build's."""
     from journeymine.config import Journeys, Mining
     from journeymine.mine import mine
     from tests.mining import T0, add_events, events_warehouse
@@ -370,7 +371,7 @@ def test_a_night_rebuilds_a_customer_s_journeys_from_the_one_its_new_events_can_
             "late": [("ad", 0), ("home", 0.01), ("ad", 20), ("home", 20.01)],
             "moved": [("ad", 0), ("home", 0.01), ("ad", 20)],
             "lost": [("ad", 0), ("home", 0.01), ("ad", 20), ("home", 20.01), ("cart", 30)],
-            # customers without new events: a night of five is within the scoped share
+            # customers without new events: a night of six is within the scoped share
             **{f"untouched{i}": [("home", i), ("cart", i + 0.01)] for i in range(12)},
         }
     )
