@@ -3,16 +3,16 @@
 -- label (its smallest node): the same components as all links ever loaded, over far fewer
 -- edges. A component's smallest node stays its label unless a smaller one joins it, so the
 -- customer ids are those a full stitch computes.
--- Inputs: jm_internal.unstitched_edges, jm_internal.customer_map, jm_labels (the delta's nodes).
+-- Inputs: jm_internal.unstitched_edges, jm_labels (the delta's nodes, with their old labels).
 with
 new_links as (
     select node_a, node_b from jm_internal.unstitched_edges
 ),
 
 stars as (
-    select m.node as node_a, m.label as node_b
-    from jm_internal.customer_map as m
-    inner join jm_labels as l on l.node = m.node
+    select node as node_a, old_label as node_b
+    from jm_labels
+    where old_label is not null
 ),
 
 links as (

@@ -33,6 +33,12 @@ from journeymine.warehouse import has_table, transaction
 
 log = logging.getLogger("journeymine.identity")
 
+# an incremental stitch's temp tables: the events of the nodes it labelled, the nodes some of
+# whose events move (with their new customer), and the events as re-pointed (a view)
+_STITCH_EVENTS = "jm_stitch_events"
+_MOVED_NODES = "jm_moved_nodes"
+_STITCHED_EVENTS = "jm_stitched_events"
+
 
 @dataclass(frozen=True)
 class StitchReport:
@@ -60,7 +66,14 @@ def stitch(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> StitchRepor
     con.execute("drop table jm_labels")
     relabelled = _count(con, "jm_stitched")
     with transaction(con):
-        sql.create_table_as(con, "jm_stitch_customers", "identity/int_stitch_customers", temp=True)
+        # an incremental stitch reads the events of the nodes it labelled once (every event of
+        # every customer it changes), not all events three times
+        reads = {} if full else _read_stitch_events(con)
+        sql.execute(
+            con,
+            "create or replace temp table jm_stitch_customers as\n"
+            + sql.redirect(sql.load("identity/int_stitch_customers"), reads),
+        )
         if full:
             con.execute("delete from jm_internal.customer_map")
         else:
@@ -68,7 +81,10 @@ def stitch(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> StitchRepor
                 "delete from jm_internal.customer_map where node in (select node from jm_stitched)"
             )
         con.execute("insert into jm_internal.customer_map select * from jm_stitched")
-        updated = con.execute(sql.load("identity/update_event_customers")).fetchall()[0][0]
+        merge = sql.load("identity/update_event_customers")
+        if not full:  # only the nodes some of whose events move
+            merge = sql.redirect(merge, {"jm_stitched": _MOVED_NODES})
+        updated = con.execute(merge).fetchall()[0][0]
         if full:
             sql.create_table_as(con, "customers", "identity/customers", {"scoped": False})
         else:
@@ -76,9 +92,15 @@ def stitch(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> StitchRepor
                 "delete from customers "
                 "where customer_id in (select customer_id from jm_stitch_customers)"
             )
-            sql.execute(
-                con, "insert into customers " + sql.load("identity/customers"), {"scoped": True}
+            # the changed customers' events as re-pointed, and their identifiers: a changed
+            # customer's component was relabelled whole, so all its nodes are in jm_stitched
+            customers = sql.redirect(
+                sql.load("identity/customers"),
+                {"events": _STITCHED_EVENTS, "jm_internal.customer_map": "jm_stitched"},
             )
+            sql.execute(con, "insert into customers " + customers, {"scoped": True})
+            for name in (_STITCHED_EVENTS, _STITCH_EVENTS, _MOVED_NODES):
+                con.execute(f"drop {'view' if name == _STITCHED_EVENTS else 'table'} {name}")
         con.execute(
             "insert into jm_internal.pending_customers (customer_id, since, lost_events) "
             "select customer_id, since, lost_events from jm_stitch_customers"
@@ -113,6 +135,23 @@ def stitch(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> StitchRepor
         changed,
     )
     return report
+
+
+def _read_stitch_events(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Copy the events of the nodes this stitch labelled (``_STITCH_EVENTS``), the nodes some
+    of whose events move (``_MOVED_NODES``), and a view of the copy as re-pointed
+    (``_STITCHED_EVENTS``); what the stitch's statements read instead of ``events``."""
+    sql.create_table_as(con, _STITCH_EVENTS, "identity/int_stitch_events", temp=True)
+    con.execute(
+        f"create or replace temp table {_MOVED_NODES} as "
+        "select distinct identity_key as node, new_customer_id as customer_id "
+        f"from {_STITCH_EVENTS} where customer_id is distinct from new_customer_id"
+    )
+    con.execute(
+        f"create or replace temp view {_STITCHED_EVENTS} as select new_customer_id as "
+        f"customer_id, occurred_at, channel, touchpoint from {_STITCH_EVENTS}"
+    )
+    return {"events": _STITCH_EVENTS}
 
 
 def _needs_full(con: duckdb.DuckDBPyConnection) -> bool:

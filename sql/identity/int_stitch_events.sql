@@ -1,0 +1,24 @@
+-- grain: one row per event of an identifier this stitch labelled
+-- An incremental stitch relabels whole components (they only grow), so these are every event
+-- of every customer it changes: int_stitch_customers, the re-pointing of events and the
+-- changed customers' rows read them here instead of each reading all events.
+-- customer_id: the event's customer before this stitch; new_customer_id: after it.
+-- Inputs: events, jm_stitched (the customer of every node this stitch labelled).
+with
+stitched as (
+    select node, customer_id from jm_stitched
+),
+
+final as (
+    select
+        e.identity_key,
+        e.customer_id,
+        m.customer_id as new_customer_id,
+        e.occurred_at,
+        e.channel,
+        e.touchpoint
+    from events as e
+    inner join stitched as m on m.node = e.identity_key
+)
+
+select * from final
