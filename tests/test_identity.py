@@ -63,6 +63,47 @@ def test_stitching_is_retroactive(tmp_path: Path) -> None:
         assert report.events_updated >= 3
 
 
+def test_a_night_files_the_links_that_join_customers_and_only_those(tmp_path: Path) -> None:
+    """A link between two customers seen before is filed (a full stitch from the filed links
+    keeps them joined); a link whose two ends are one customer already is not."""
+    data = tmp_path / "data"
+    login = "login,https://b.example/account/login,"
+
+    def day(name: str, rows: list[tuple[str, str, str, str]]) -> None:
+        _web(
+            data / "web" / f"{name}.csv",
+            [
+                f"{e},{at},{login},{cookie},{user},,,ua,desktop,10.0.0.1,,,"
+                for e, at, cookie, user in rows
+            ],
+        )
+
+    config = load_config(write_config(tmp_path, data))
+    with connect(config.warehouse_path) as con:
+        day("day1", [("e1", "2026-09-01T10:00:00Z", "ckA", "u1")])
+        day("day1b", [("e2", "2026-09-01T11:00:00Z", "ckB", "u2")])
+        ingest_source(con, config, config.source("web"), TEST_KEY)
+        stitch(con)
+        assert len(set(_customers(con).values())) == 2
+        filed = _count(con, _FILED)
+
+        day("day2", [("e3", "2026-09-02T10:00:00Z", "ckA", "u2")])  # joins the two
+        ingest_source(con, config, config.source("web"), TEST_KEY)
+        assert not stitch(con).full
+        assert len(set(_customers(con).values())) == 1
+        assert _count(con, _FILED) == filed + 1
+
+        day("day3", [("e4", "2026-09-03T10:00:00Z", "ckB", "u1")])  # one customer already
+        ingest_source(con, config, config.source("web"), TEST_KEY)
+        stitch(con)
+        assert (_count(con, _FILED), _count(con, _QUEUED)) == (filed + 1, 0)
+        joined = _customers(con)
+        assert len(set(joined.values())) == 1
+
+        stitch(con, full=True)  # from the filed links alone
+        assert _customers(con) == joined
+
+
 def test_customer_ids_are_deterministic_across_warehouses(
     tmp_path: Path, sample: GeneratedSample
 ) -> None:
@@ -232,14 +273,23 @@ def test_incremental_stitching_equals_a_full_stitch(tmp_path: Path) -> None:
         full = stitch(con, full=True)
         assert full.full and full.events_updated == 0  # nothing left to re-point
         rebuilt = _identity_tables(con)
+    # the full stitch read only the links the nights filed: they hold the whole graph
     assert incremental == rebuilt
-    # every link filed once, as one load of every delivery files them
+    # one load of every delivery files every distinct link; the nights filed those that
+    # brought a new identifier or joined two customers, and left out only links whose two
+    # ends were one customer already (a returning customer's login, seen again)
     (tmp_path / "once").mkdir()
     once = load_config(write_config(tmp_path / "once", data))
     with connect(once.warehouse_path) as con:
         ingest_all(con, once)
         stitch(con)
-        assert links == sorted(con.execute(f"select {_LINK} from {_FILED}").fetchall())
+        every = sorted(con.execute(f"select {_LINK} from {_FILED}").fetchall())
+        customer = dict(
+            con.execute("select node, customer_id from jm_internal.customer_map").fetchall()
+        )
+    left_out = set(every) - set(links)
+    assert set(links) <= set(every) and left_out
+    assert all(customer[a] == customer[b] for a, b in left_out)
 
 
 _QUEUED = "jm_internal.unstitched_edges"

@@ -1,8 +1,9 @@
 -- Files the links queued since the last stitch into jm_internal.identity_edges, each pair
 -- once: a link seen again on a later night (a returning customer's login pairs the same
 -- cookie and user id) is queued again, because a load only looks it up in the queue, and is
--- skipped here. One scan of every link stitched before, per night, not per file. Runs in the
--- stitch's transaction, which then empties the queue.
+-- skipped here. A full stitch's: one scan of every link stitched before (an incremental
+-- stitch files int_new_links instead, which reads none). Runs in the stitch's transaction,
+-- which then empties the queue.
 -- Inputs: jm_internal.unstitched_edges, jm_internal.identity_edges.
 insert into jm_internal.identity_edges
 with

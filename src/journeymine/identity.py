@@ -18,7 +18,9 @@ were kept, recomputes every component. Either way the customers whose events cha
 queued in ``jm_internal.pending_customers`` for the journeys to be rebuilt, and the queued
 links not stitched before are filed into ``jm_internal.identity_edges`` in the same
 transaction (a load looks a link up in the queue only, so that no file reads every link of
-all history).
+all history). An incremental stitch files only the links that bring a new identifier or join
+two components: one whose ends were one customer already adds nothing to the graph, and no
+other can have been filed before, so the night reads no link of all history either.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ log = logging.getLogger("journeymine.identity")
 _STITCH_EVENTS = "jm_stitch_events"
 _MOVED_NODES = "jm_moved_nodes"
 _STITCHED_EVENTS = "jm_stitched_events"
+# the queued links an incremental stitch files (int_new_links)
+_NEW_LINKS = "jm_new_links"
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ def stitch(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> StitchRepor
     else:
         sql.create_table_as(con, "jm_labels", "identity/int_identity_labels_delta", temp=True)
         sql.create_table_as(con, "jm_cc_edges", "identity/int_cc_edges_delta", temp=True)
+        # before the rounds relabel jm_labels: the queued links that are new to the graph
+        sql.create_table_as(con, _NEW_LINKS, "identity/int_new_links", temp=True)
     rounds = _components(con)
     sql.create_table_as(con, "jm_stitched", "identity/int_customer_map", temp=True)
     con.execute("drop table jm_labels")
@@ -105,7 +111,11 @@ def stitch(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> StitchRepor
             "insert into jm_internal.pending_customers (customer_id, since, lost_events) "
             "select customer_id, since, lost_events from jm_stitch_customers"
         )
-        sql.run(con, "identity/load_new_links")
+        if full:
+            sql.run(con, "identity/load_new_links")
+        else:
+            con.execute(f"insert into jm_internal.identity_edges select * from {_NEW_LINKS}")
+            con.execute(f"drop table {_NEW_LINKS}")
         con.execute("delete from jm_internal.unstitched_edges")
     changed = _count(con, "jm_stitch_customers")
     con.execute("drop table jm_stitched")
