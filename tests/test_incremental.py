@@ -75,6 +75,8 @@ def test_incremental_nights_equal_a_full_rebuild(tmp_path: Path) -> None:
     merged = 0
     with connect(config.warehouse_path) as con:
         for n, batch in enumerate([history, *nights]):
+            if n == 1:
+                _store_the_working_tables(con)  # as journeymine did before 27 November 2026
             deliver(batch, data)
             before = customer_ids(con)
             ingest_all(con, config)
@@ -83,6 +85,7 @@ def test_incremental_nights_equal_a_full_rebuild(tmp_path: Path) -> None:
             analysis = analyse(con, config, journey_map, incremental=True)
             built = analysis.report.built
             assert built.full == (n == 0), built
+            assert _stored(con) == {"view"}  # the working tables are never stored
             if n:
                 assert stitched.nodes_relabelled < stitched.nodes
                 weeks = analysis.history.changed.get("week", ())
@@ -119,6 +122,34 @@ def test_incremental_nights_equal_a_full_rebuild(tmp_path: Path) -> None:
     for name in full:
         assert incremental[name] == full[name], name
     assert len(full["journeys"]) > 300 and len(full["touchpoint_history"]) > 1000
+
+
+def _store_the_working_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Stale stored copies of the per-journey working tables, where a night must not read
+    them: they are dropped, and int_journey_segments is a view again."""
+    con.execute(
+        "create table jm_internal.int_journey_attributes "
+        "(journey_id varchar, name varchar, value varchar)"
+    )
+    con.execute(
+        "create table jm_internal.stale_segments as select * from jm_internal.int_journey_segments"
+    )
+    con.execute("drop view jm_internal.int_journey_segments")
+    con.execute("alter table jm_internal.stale_segments rename to int_journey_segments")
+    assert _stored(con) == {"table"}
+
+
+def _stored(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """How int_journey_attributes and int_journey_segments are stored: 'table' or 'view'."""
+    return {
+        kind
+        for (kind,) in con.execute(
+            "select 'table' from duckdb_tables() where schema_name = 'jm_internal' "
+            "and table_name in ('int_journey_attributes', 'int_journey_segments') "
+            "union all select 'view' from duckdb_views() where schema_name = 'jm_internal' "
+            "and view_name = 'int_journey_segments'"
+        ).fetchall()
+    }
 
 
 def _profile_segments(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
@@ -276,6 +307,12 @@ def test_a_night_reads_the_scope_s_copies_not_the_per_journey_tables() -> None:
         for rows in ("old", "new"):
             read = _tables_read(scope._reading(summary.model, rows))
             assert not read & per_journey, (summary.model, rows, read & per_journey)
+    # a full build reads the working tables from their temp copies, never stored
+    for model in (*(model for _, model in scope.PER_JOURNEY), "mine/int_profile_segments"):
+        assert not _tables_read(scope._reading_working(model)) & set(scope.WORKING), model
+    assert "jm_new__int_journey_segments" in _tables_read(
+        scope._reading_working("mine/int_journey_profiles")
+    )
     # and the copies are what the models read instead
     assert "jm_new__int_moves" in _tables_read(scope._reading("journeys/int_journeys", "new"))
     assert "jm_old__int_node_visits" in _tables_read(scope._reading("mine/int_node_counts", "old"))

@@ -117,13 +117,18 @@ def test_intermediate_models_stay_out_of_the_analysts_schema(mined_stories: Mine
     assert schemas == {
         t: "jm_internal"
         for t in ("int_moves", "int_journeys", "int_variants", "int_node_visits",
-                  "int_journey_segments", "int_journey_profiles", "int_profile_segments",
-                  "int_journey_cycles", "int_journey_attributes", "int_transition_counts",
+                  "int_journey_profiles", "int_profile_segments",
+                  "int_journey_cycles", "int_transition_counts",
                   "int_move_seconds", "int_node_counts", "int_next_seconds",
                   "int_undesigned_counts", "int_profile_journeys", "int_stage_reach",
                   "int_cycle_repeats", "int_cycle_touchpoints", "int_period_counts",
                   "int_visit_sets", "int_report_counts")
     }  # fmt: skip
+    views = con.execute(
+        "select view_name, schema_name from duckdb_views() "
+        "where database_name = current_database() and view_name like 'int\\_%' escape '\\'"
+    ).fetchall()
+    assert views == [("int_journey_segments", "jm_internal")]
 
 
 def test_the_flags_report_uses_the_flags_table_names(mined_stories: Mined, tmp_path: Path) -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+import pytest
 import yaml
 
-from journeymine.config import load_config
+from journeymine.config import Config, load_config
 from journeymine.generate import GeneratedSample
 from journeymine.identity import stitch
 from journeymine.mapping import load_map
-from journeymine.mine import mine
+from journeymine.mine import mine, scope
 from journeymine.warehouse import connect
 from tests.conftest import ingest_all, write_config
 from tests.mining import SAMPLE_MAP, Mined
@@ -87,13 +89,26 @@ def test_funnel_and_journeys_agree(mined_stories: Mined) -> None:
 
 
 def test_without_segment_attributes_the_segments_are_the_built_in_ones(
-    sample: GeneratedSample, tmp_path: Path
+    sample: GeneratedSample, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_config(tmp_path, sample.out_dir)
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     raw["journeys"]["segment_attributes"] = []
     path.write_text(yaml.safe_dump(raw), encoding="utf-8")
     config = load_config(path)
+    names: list[tuple[str]] = []
+    finish = scope.finish
+
+    def reading_the_attributes(con: duckdb.DuckDBPyConnection, config: Config) -> None:
+        # the build's attributes are a temp table, dropped when it finishes
+        names.extend(
+            con.execute(
+                "select distinct name from jm_new__int_journey_attributes order by name"
+            ).fetchall()
+        )
+        finish(con, config)
+
+    monkeypatch.setattr(scope, "finish", reading_the_attributes)
     with connect(config.warehouse_path) as con:
         ingest_all(con, config)
         stitch(con)
@@ -101,8 +116,5 @@ def test_without_segment_attributes_the_segments_are_the_built_in_ones(
         segments = {
             s for (s,) in con.execute("select distinct segment from touchpoint_stats").fetchall()
         }
-        names = con.execute(
-            "select distinct name from jm_internal.int_journey_attributes order by name"
-        ).fetchall()
     assert segments == {"all", "entry_channel", "persona"}
     assert names == [("utm_source",)]  # what the map's persona rules read, nothing else

@@ -72,7 +72,7 @@ def make_hostile(source: Path, target: Path, port: int) -> Path:
             "update flags set evidence = ? || evidence, related = ?", [h["evidence"], h["evidence"]]
         )
         con.execute(
-            "update jm_internal.int_journey_segments set segment_value = ? "
+            "update jm_internal.int_profile_segments set segment_value = ? "
             "where segment = 'persona' and segment_value = 'researcher'",
             [h["segment_value"]],
         )

@@ -57,6 +57,18 @@ PER_JOURNEY: tuple[tuple[str, str], ...] = (
 )
 
 
+# per-journey tables that only other per-journey models of the same build read: the event
+# attributes (segments and personas read them) and the segments (the profiles read them). A
+# build keeps them as temp tables, for the journeys it builds, and never stores them: a night
+# neither deletes nor writes their rows. Analysts and the report read a journey's segments
+# from the view jm_internal.int_journey_segments: its profile's segments.
+WORKING: tuple[str, ...] = (
+    "jm_internal.int_journey_attributes",
+    "jm_internal.int_journey_segments",
+)
+SEGMENTS_VIEW = "jm_internal.int_journey_segments"
+
+
 class Summary(NamedTuple):
     """Counts over all journeys kept up to date by the journeys a night rebuilds. Every column
     but ``keys`` is a count; the model counts only jm_scope_journeys when $scoped."""
@@ -240,7 +252,7 @@ def decide(con: duckdb.DuckDBPyConnection, config: Config, *, incremental: bool)
         return Scope(full=True, reason="first build")
     if built[0][0] != fingerprint(con, config):
         return Scope(full=True, reason="the map, the journey settings or the models changed")
-    missing = [t for t, _ in PER_JOURNEY if not has_table(con, t)]
+    missing = [t for t, _ in PER_JOURNEY if t not in WORKING and not has_table(con, t)]
     missing += [s.table for s in SUMMARIES if not has_table(con, s.table)]
     missing += [t for t in ("jm_internal.int_profile_segments",) if not has_table(con, t)]
     if missing:
@@ -302,6 +314,8 @@ def remove_scoped_journeys(con: duckdb.DuckDBPyConnection, params: dict[str, obj
     _note_touched_weeks(con, "old")
     _count_scope(con, SUMMARIES, sign=-1)
     for table, _ in PER_JOURNEY:
+        if table in WORKING:
+            continue
         if table in _COUNTED_FROM:
             con.execute(f"delete from {table} where rowid in (select jm_row from {_rows(table)})")
         else:
@@ -332,17 +346,24 @@ def build(
     con: duckdb.DuckDBPyConnection, table: str, model: str, params: dict[str, object], full: bool
 ) -> None:
     """Materialise a per-journey model: the whole table, or the scope's rows (kept in a temp
-    copy for the statements after it to read) appended to it."""
-    if full:
-        sql.create_table_as(con, table, model, params | {"scoped": False})
-        return
+    copy for the statements after it to read) appended to it. A working table (``WORKING``)
+    is only the temp copy, of every journey or of the scope's."""
     copy = _copy(table, "new")
+    if full:
+        target = f"temp table {copy}" if table in WORKING else f"table {table}"
+        sql.execute(
+            con,
+            f"create or replace {target} as\n{_reading_working(model)}",
+            params | {"scoped": False},
+        )
+        return
     sql.execute(
         con,
         f"create or replace temp table {copy} as\n{_reading(model, 'new')}",
         params | {"scoped": True},
     )
-    con.execute(f"insert into {table} select * from {copy}")
+    if table not in WORKING:
+        con.execute(f"insert into {table} select * from {copy}")
 
 
 def summarise(con: duckdb.DuckDBPyConnection, full: bool, tables: tuple[str, ...]) -> None:
@@ -383,7 +404,9 @@ def update_profile_segments(con: duckdb.DuckDBPyConnection, full: bool) -> None:
     without a journey (``int_profile_journeys``) deleted."""
     table, model = "jm_internal.int_profile_segments", "mine/int_profile_segments"
     if full:
-        sql.create_table_as(con, table, model, {"scoped": False})
+        sql.execute(
+            con, f"create or replace table {table} as\n{_reading_working(model)}", {"scoped": False}
+        )
         return
     con.execute(
         f"delete from {table} "
@@ -401,6 +424,12 @@ def finish(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     """Record what the journeys were built with; nothing is pending any more."""
     for name in (SCOPE_EVENTS, *(_copy(table, "new") for table, _ in PER_JOURNEY)):
         con.execute(f"drop table if exists {name}")
+    for table in WORKING:  # stored by journeymine before 27 November 2026
+        if has_table(con, table):
+            con.execute(f"drop table {table}")
+    con.execute(
+        f"create or replace view {SEGMENTS_VIEW} as\n{sql.load('mine/journey_segments_view')}"
+    )
     con.execute("delete from jm_internal.pending_customers")
     con.execute("delete from jm_internal.build_state where key = 'journeys_fingerprint'")
     con.execute(
@@ -463,6 +492,11 @@ def _reading(model: str, rows: str) -> str:
     copied = _COUNTED_FROM if rows == "old" else tuple(table for table, _ in PER_JOURNEY)
     copies = {table: _copy(table, rows) for table in copied}
     return sql.redirect(sql.load(model), copies | {"events": SCOPE_EVENTS})
+
+
+def _reading_working(model: str) -> str:
+    """A model's SQL reading the working tables (``WORKING``) from their temp copies."""
+    return sql.redirect(sql.load(model), {table: _copy(table, "new") for table in WORKING})
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
