@@ -75,11 +75,12 @@ def mine(
 
     pm4py's import (about a second), the token replay of new variants and the discovery are
     Python work, run in a thread beside the SQL: DuckDB releases the GIL while it works, and a
-    night's statements are small enough to leave the second core idle. The replay runs while
-    the per-journey models that do not read it are built, the discovery (once ``variants`` is
-    built) while the metrics are; ``seconds["token replay"]`` and ``seconds["discovery"]`` are
-    what mine() then still spends on them. Leaving mine() waits for the thread, also when a
-    statement fails.
+    night's statements are small enough to leave the second core idle. Once the variants are
+    known, the replay and then the discovery run while every model that reads neither is
+    built (the per-journey metrics and the metrics); ``seconds["token replay"]`` is what
+    mine() then still spends on the replay and the models that read it (``variants``,
+    ``journeys``, ``conformance``), ``seconds["discovery"]`` what it still waits for the
+    discovery. Leaving mine() waits for the thread, also when a statement fails.
     """
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="journeymine-pm4py") as beside:
         beside.submit(pm4py_adapter.load)
@@ -131,23 +132,20 @@ def _mine(
     sql.create_table_as(con, "transitions", "mine/transitions")
     sql.create_table_as(con, "jm_internal.int_variants", "mine/int_variants")
     t = _timed(seconds, "graph and variants", t)
-    # pm4py replays the new variants beside the per-journey models that do not need it
+    # pm4py replays the new variants, then discovers the model from every variant, beside all
+    # the SQL that reads neither (one thread: the discovery waits for the replay)
     plan = conformance.plan_replay(con, journey_map)
     replaying = beside.submit(conformance.replay_planned, plan)
-    build("mine/int_journey_segments")
-    build("mine/int_node_visits")
-    build("mine/int_journey_profiles")
-    build("mine/int_journey_cycles")
-    t = _timed(seconds, "per-journey metrics", t)
-    conformance.store_replay(con, plan, replaying.result())
-    sql.create_table_as(con, "variants", "mine/variants")
     discovering = None
     if export_dir is not None:
         discovering = beside.submit(
             discover_and_export, variant_log(con), export_dir, config.mining.noise_threshold
         )
-    build("journeys/journeys")
-    t = _timed(seconds, "token replay", t)
+    build("mine/int_journey_segments")
+    build("mine/int_node_visits")
+    build("mine/int_journey_profiles")
+    build("mine/int_journey_cycles")
+    t = _timed(seconds, "per-journey metrics", t)
     if not built.full:
         scope.note_new_weeks(con)
     scope.summarise(con, built.full, scope.PROFILE_SUMMARIES)
@@ -156,9 +154,13 @@ def _mine(
     sql.create_table_as(con, "touchpoint_stats", "mine/touchpoint_stats")
     sql.create_table_as(con, "stage_funnel", "mine/stage_funnel")
     sql.create_table_as(con, "deviations", "mine/deviations", params)
+    t = _timed(seconds, "metrics", t)
+    conformance.store_replay(con, plan, replaying.result())
+    sql.create_table_as(con, "variants", "mine/variants")
+    build("journeys/journeys")
     sql.create_table_as(con, "conformance", "mine/conformance")
     scope.finish(con, config)
-    t = _timed(seconds, "metrics", t)
+    t = _timed(seconds, "token replay", t)
     model = None
     if discovering is not None:
         model = discovering.result()

@@ -19,8 +19,11 @@ class DiscoveredModel:
 
 
 def variant_log(con: duckdb.DuckDBPyConnection) -> list[tuple[list[str], int]]:
-    """The variants (their sequences with journey counts, not events) discovery works on."""
-    rows = con.execute("select sequence, journeys from variants").fetchall()
+    """The variants (their sequences with journey counts, not events) discovery works on:
+    known before their replay is (``int_variants``), so the discovery need not wait for it."""
+    rows = con.execute(
+        "select sequence, journeys from jm_internal.int_variants order by variant_id"
+    ).fetchall()
     return [(sequence.split(" > "), journeys) for sequence, journeys in rows]
 
 
