@@ -188,6 +188,14 @@ _COUNTED_FROM: tuple[str, ...] = (
 # copy costs a read of each column it takes from every row of the table
 _COUNTED_COLUMNS: dict[str, tuple[str, ...]] = {
     "journey_steps": ("journey_id", "step", "touchpoint", "seconds_to_next"),
+    "jm_internal.int_journeys": (
+        "journey_id",
+        "started_at",
+        "variant_id",
+        "channel_list",
+        "reached_goal",
+        "conforms",
+    ),
 }
 # the scope's touchpoint events, with the columns the scoped journey_steps and
 # int_journey_attributes read (the only models that read events)
