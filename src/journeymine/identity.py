@@ -72,8 +72,9 @@ def stitch(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> StitchRepor
     con.execute("drop table jm_labels")
     relabelled = _count(con, "jm_stitched")
     with transaction(con):
-        # an incremental stitch reads the events of the nodes it labelled once (every event of
-        # every customer it changes), not all events three times
+        # an incremental stitch copies the events of the nodes it labelled (every event of
+        # every customer it changes): the moving customers and the changed customers' rows
+        # are read from the copy, and the re-pointing probes events with the moving nodes only
         reads = {} if full else _read_stitch_events(con)
         sql.execute(
             con,
@@ -105,8 +106,9 @@ def stitch(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> StitchRepor
                 {"events": _STITCHED_EVENTS, "jm_internal.customer_map": "jm_stitched"},
             )
             sql.execute(con, "insert into customers " + customers, {"scoped": True})
-            for name in (_STITCHED_EVENTS, _STITCH_EVENTS, _MOVED_NODES):
-                con.execute(f"drop {'view' if name == _STITCHED_EVENTS else 'table'} {name}")
+            con.execute(f"drop view {_STITCHED_EVENTS}")
+            con.execute(f"drop table {_STITCH_EVENTS}")
+            con.execute(f"drop table {_MOVED_NODES}")
         con.execute(
             "insert into jm_internal.pending_customers (customer_id, since, lost_events) "
             "select customer_id, since, lost_events from jm_stitch_customers"
