@@ -7,11 +7,13 @@ delete the journeys of the customers in ``jm_internal.pending_customers`` (new e
 events that stitching re-pointed, under their old and their new id), rebuild just those from
 their events. Of each such customer it rebuilds only the journeys from the one the earliest
 changed event can change on (``sql/journeys/int_scope_from.sql``): a returning customer's
-new journey is added, and the old ones stay. The additive counts over all
-journeys (``SUMMARIES``) are updated the same way: the scope's old journeys' counts are
-subtracted before they are deleted and the rebuilt ones' added, so a night never rereads
-every journey for them. The map, the settings and the
-per-journey models' SQL are fingerprinted in ``jm_internal.build_state``: when any of them
+new journey is added, and the old ones stay. Two per-journey models only feed others of the
+same build (the event attributes, the segments: ``WORKING``): they are built as temp tables
+for the journeys being built, and a night neither deletes nor writes their rows. The
+additive counts over all journeys (``SUMMARIES``) are updated the same way: the scope's old
+journeys' counts are subtracted before they are deleted and the rebuilt ones' added, so a
+night never rereads every journey for them. The map, the settings and the per-journey
+models' SQL are fingerprinted in ``jm_internal.build_state``: when any of them
 differs from the last build, every journey is rebuilt, and the run says why; so is every
 journey when the night's customers are more than ``FULL_REBUILD_SHARE`` of all.
 
