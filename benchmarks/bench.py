@@ -23,7 +23,8 @@ Each repeat then, on a fresh warehouse:
    counts and variants, straight from ``journey_steps``) in another, and checks that pm4py,
    the floor and the mining tables agree on the graph;
 3. runs the whole pipeline again in one process on another fresh warehouse, as one nightly
-   run does (without Prefect): raw gzipped files to the published report and warehouse.
+   run does (without Prefect; the sources' loads side by side, ``parallel_loads`` at a time):
+   raw gzipped files to the published report and warehouse.
 
 It prints a table per size (medians over the repeats), the ratios and each target of issue 12
 with pass or fail, and writes every repeat's numbers, their medians and the machine's
@@ -685,7 +686,7 @@ def stage_end_to_end(spec: dict[str, Any], probe: Probe) -> dict[str, Any]:
     from journeymine.analysis import analyse
     from journeymine.config import load_config
     from journeymine.identity import stitch
-    from journeymine.ingest import ingest_source
+    from journeymine.ingest import ingest_sources
     from journeymine.mapping import load_map
     from journeymine.pii import load_key
     from journeymine.report import build_report, export_flags_csv
@@ -706,10 +707,11 @@ def stage_end_to_end(spec: dict[str, Any], probe: Probe) -> dict[str, Any]:
         steps[name] = round(now - clock, 3)
         clock = now
 
-    for source in config.sources:
-        with connect(config.warehouse_path, memory_limit=config.memory_limit) as con:
-            ingest_source(con, config, source, key)
-        lap(f"ingest {source.name}")
+    # the sources side by side, parallel_loads at a time, as the nightly flow loads them
+    ingest_sources(
+        config, key, lambda: connect(config.warehouse_path, memory_limit=config.memory_limit)
+    )
+    lap("ingest")
     with connect(config.warehouse_path, memory_limit=config.memory_limit) as con:
         stitch(con)
     lap("stitch")

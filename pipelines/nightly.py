@@ -25,13 +25,15 @@ import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import wait
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from journeymine.analysis import Analysis, analyse
 from journeymine.config import Config, load_config
 from journeymine.errors import WarehouseError
 from journeymine.flags import Flag
 from journeymine.identity import StitchReport, stitch
-from journeymine.ingest import SourceReport, ingest_source
+from journeymine.ingest import SourceReport, ingest_source, reserve_load_ids
 from journeymine.ledger import RunRecord, finish_run, start_run
 from journeymine.mapping import JourneyMap, load_map
 from journeymine.mine import MiningReport
@@ -64,14 +66,39 @@ _WRITER = {
 }
 
 
+@task(name="reserve-load-ids", **_WRITER)
+def reserve_load_ids_task(config: Config) -> dict[str, dict[str, int]]:
+    with _open(config) as con:
+        return reserve_load_ids(con, config)
+
+
 @task(name="ingest-source", task_run_name="ingest {source_name}", **_WRITER)
-def ingest_source_task(config: Config, source_name: str) -> SourceReport:
+def ingest_source_task(
+    config: Config, source_name: str, load_ids: dict[str, int] | None = None
+) -> SourceReport:
     # the key is derived here, never passed as a task parameter that Prefect could record
     key = load_key(
         config.pii.secret_env, allow_development_secret=config.pii.allow_development_secret
     )
     with _open(config) as con:
-        return ingest_source(con, config, config.source(source_name), key)
+        return ingest_source(con, config, config.source(source_name), key, load_ids)
+
+
+def _ingest(config: Config) -> list[SourceReport]:
+    """Every source's new files, ``parallel_loads`` sources at a time (one task each, on its
+    own connection), numbered first so that the loads number their files as one after the
+    other would (``reserve_load_ids``). Waits for every load before a failed one raises."""
+    load_ids = reserve_load_ids_task(config)
+    with ThreadPoolTaskRunner(max_workers=config.parallel_loads) as runner:
+        futures = [
+            runner.submit(
+                ingest_source_task,
+                {"config": config, "source_name": s.name, "load_ids": load_ids[s.name]},
+            )
+            for s in config.sources
+        ]
+        wait(futures)
+        return [future.result() for future in futures]
 
 
 @task(name="stitch-identities", **_WRITER)
@@ -289,10 +316,8 @@ def _nightly(
         record.seconds_by_stage[stage] = record.seconds_by_stage.get(stage, 0.0) + now - clock
         clock = now
 
-    reports = []
-    for source in config.sources:
-        reports.append(ingest_source_task(config, source.name))
-        lap(f"ingest {source.name}")
+    reports = _ingest(config)
+    lap("ingest")  # the sources' loads together; each file's own times are in table loads
     stitched = stitch_task(config, full)
     lap("stitch")
     mined, skipped = None, None

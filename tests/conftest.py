@@ -27,10 +27,15 @@ TEST_KEY = HmacKey.from_secret("test-secret-for-journeymine-tests")
 
 
 def write_config(
-    directory: Path, data_dir: Path, *, overrides: dict[str, Any] | None = None
+    directory: Path,
+    data_dir: Path,
+    *,
+    overrides: dict[str, Any] | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> Path:
-    """The repository's sample configuration, pointed at ``data_dir``; returns its path."""
-    raw = yaml.safe_load(SAMPLE_CONFIG.read_text(encoding="utf-8"))
+    """The repository's sample configuration, pointed at ``data_dir``, with ``overrides`` of
+    its sources (by name) and top-level ``settings``; returns its path."""
+    raw = yaml.safe_load(SAMPLE_CONFIG.read_text(encoding="utf-8")) | (settings or {})
     raw["warehouse"] = str(directory / "warehouse.duckdb")
     raw["map"] = str(SAMPLE_CONFIG.parent / raw["map"])
     raw["outputs"] = str(directory / "out")

@@ -22,7 +22,7 @@ comment on column runs.files_failed is 'Files that failed to load (see loads.err
 comment on column runs.sources_without_files is 'JSON list of the sources whose pattern matched no file: journeys were not mined that night.';
 comment on column runs.rows_by_source is 'JSON: for each source, rows read, loaded, rejected and duplicate.';
 comment on column runs.periods_recomputed is 'JSON: for each grain (day, week), how many periods of touchpoint_history the run rewrote.';
-comment on column runs.seconds_by_stage is 'JSON: seconds spent in each stage (ingest per source, stitch, mining with history and flags, report).';
+comment on column runs.seconds_by_stage is 'JSON: seconds spent in each stage (ingest: every source''s loads, parallel_loads at a time, each file''s own times in loads; stitch; mining with history and flags; report).';
 comment on column runs.flags is 'Flags raised; null when journeys were not mined.';
 comment on column runs.peak_memory_mb is 'Peak resident memory of the run''s process so far, in MiB.';
 comment on column runs.versions is 'JSON: the versions of Python, journeymine and its main dependencies.';
@@ -30,7 +30,7 @@ comment on column runs.note is 'Why the run did not mine, or the error it stoppe
 
 -- ---------------------------------------------------------------- loads
 comment on table loads is 'One row per file and load attempt. Every record read ends in exactly one of events, quarantine or the duplicate count: rows_read = rows_loaded + rows_rejected + rows_duplicate.';
-comment on column loads.load_id is 'The load attempt; events and quarantine rows carry it.';
+comment on column loads.load_id is 'The load attempt; events and quarantine rows carry it. Numbered in the order of the sources and their files when a run starts; a file found already loaded under another name leaves its number unused.';
 comment on column loads.source is 'The configured source the file was read for.';
 comment on column loads.file is 'The file''s path.';
 comment on column loads.sha256 is 'SHA-256 of the file''s bytes: a file with the hash of a loaded one is skipped, whatever its name.';

@@ -286,6 +286,12 @@ class Config(_Strict):
         pattern=r"^[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
         description="DuckDB's memory limit, such as 8GB (default: half the machine's memory)",
     )
+    parallel_loads: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="sources loaded at once, each on its own connection (1: one after the other)",
+    )
     map: Path | None = Field(default=None, description="the designed journey map (YAML or BPMN)")
     outputs: Path = Field(default=Path("out"), description="folder for exported models")
     reports: Path = Field(

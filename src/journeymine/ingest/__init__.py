@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import glob
 import logging
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from journeymine.config import Config, Source
-from journeymine.ingest.load import FileLoad, load_file
+from journeymine.ingest.load import FileLoad, load_file, loaded_as, next_load_id
 from journeymine.pii import HmacKey
 
-__all__ = ["FileLoad", "SourceReport", "discover_files", "ingest_source"]
+__all__ = [
+    "FileLoad",
+    "SourceReport",
+    "discover_files",
+    "ingest_source",
+    "ingest_sources",
+    "reserve_load_ids",
+]
 
 log = logging.getLogger("journeymine.ingest")
 
@@ -51,10 +60,54 @@ def display_name(config: Config, path: Path) -> str:
         return str(path)
 
 
+def reserve_load_ids(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str, dict[str, int]]:
+    """A load id for each file this run may load (not loaded before under its name, size and
+    modification time), per source, numbered in the order of the sources and their files.
+    Loads that run side by side (``ingest_sources``) then number their files as one load after
+    the other would: events of the same second keep one order, whichever load finishes first
+    (journeys order them by time, load and line). A file found to be loaded already under
+    another name leaves its id unused."""
+    reserved: dict[str, dict[str, int]] = {}
+    load_id = next_load_id(con)
+    for source in config.sources:
+        reserved[source.name] = {}
+        for path in discover_files(config, source):
+            name = display_name(config, path)
+            stat = path.stat()
+            if loaded_as(con, name, stat.st_size, stat.st_mtime_ns) is None:
+                reserved[source.name][name] = load_id
+                load_id += 1
+    return reserved
+
+
+def ingest_sources(
+    config: Config, key: HmacKey, connect: Callable[[], duckdb.DuckDBPyConnection]
+) -> list[SourceReport]:
+    """Load every source's new files, ``config.parallel_loads`` sources at a time, each on a
+    connection of its own from ``connect`` (DuckDB appends of several transactions to one
+    table do not conflict). Reports come in the configuration's order of sources. Memory is
+    that of the loads running together: each is bounded by its chunk (``CHUNK_ROWS``)."""
+    with connect() as con:  # holds the database open while the loads connect
+        load_ids = reserve_load_ids(con, config)
+
+        def one(source: Source) -> SourceReport:
+            with connect() as own:
+                return ingest_source(own, config, source, key, load_ids[source.name])
+
+        with ThreadPoolExecutor(config.parallel_loads, thread_name_prefix="jm-load") as pool:
+            return list(pool.map(one, config.sources))
+
+
 def ingest_source(
-    con: duckdb.DuckDBPyConnection, config: Config, source: Source, key: HmacKey
+    con: duckdb.DuckDBPyConnection,
+    config: Config,
+    source: Source,
+    key: HmacKey,
+    load_ids: Mapping[str, int] | None = None,
 ) -> SourceReport:
-    """Load every new file of ``source``; a bad file is recorded and the others go on."""
+    """Load every new file of ``source``; a bad file is recorded and the others go on.
+    ``load_ids``: the ids ``reserve_load_ids`` gave its files (by default each takes the next
+    one when it starts)."""
     files = discover_files(config, source)
     if not files:
         log.error(
@@ -64,7 +117,15 @@ def ingest_source(
     results = []
     for i, path in enumerate(files, 1):
         name = display_name(config, path)
-        result = load_file(con, source, path, key, display_name=name)
+        load_id = load_ids.get(name) if load_ids is not None else None
+        if load_ids is not None and load_id is None and _arrived_since(con, path, name):
+            # delivered (or changed) after the run numbered its files: the next run loads it
+            log.warning(
+                "source %s [%d/%d] %s: arrived while this run was loading; left for the next run",
+                source.name, i, len(files), name,
+            )  # fmt: skip
+            continue
+        result = load_file(con, source, path, key, display_name=name, load_id=load_id)
         results.append(result)
         if result.status == "loaded":
             log.info(
@@ -81,3 +142,9 @@ def ingest_source(
                 "source %s [%d/%d] %s: FAILED: %s", source.name, i, len(files), name, result.error
             )
     return SourceReport(source.name, source.path, tuple(results))
+
+
+def _arrived_since(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> bool:
+    """Whether a file no id was reserved for is new: not loaded before as it is now."""
+    stat = path.stat()
+    return loaded_as(con, name, stat.st_size, stat.st_mtime_ns) is None

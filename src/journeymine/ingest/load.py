@@ -2,8 +2,9 @@
 
 Every record of the file ends in exactly one of ``events``, ``quarantine`` or the duplicate
 count, so ``rows_read = rows_loaded + rows_rejected + rows_duplicate``. A file whose sha256
-was loaded before is skipped. A file that cannot be read leaves no rows behind, only a failed
-``loads`` row with its error; the next run tries it again.
+was loaded before is skipped (checked again when it is published: the loads of several sources
+run side by side, see ``journeymine.ingest.ingest_sources``). A file that cannot be read leaves
+no rows behind, only a failed ``loads`` row with its error; the next run tries it again.
 
 Memory is bounded by a chunk, not the file: each chunk of about ``CHUNK_ROWS`` records is
 validated in temporary tables and its results appended to the load's temporary staging
@@ -22,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,6 +64,11 @@ _STAGE_TABLES = (
     "jm_invalid_adj",
     "jm_invalid_rows",
 )
+
+# one publish at a time in this process: the loads of several sources run side by side
+# (journeymine.ingest.ingest_sources), and a file whose content another load published while
+# this one was validating is then skipped, as it would have been one load after the other
+_PUBLISHING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -338,7 +345,7 @@ def _number_records(
         )
 
 
-def _next_load_id(con: duckdb.DuckDBPyConnection) -> int:
+def next_load_id(con: duckdb.DuckDBPyConnection) -> int:
     return int(con.execute("select coalesce(max(load_id), 0) + 1 from loads").fetchall()[0][0])
 
 
@@ -372,9 +379,7 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _loaded_as(
-    con: duckdb.DuckDBPyConnection, name: str, size: int, modified_ns: int
-) -> str | None:
+def loaded_as(con: duckdb.DuckDBPyConnection, name: str, size: int, modified_ns: int) -> str | None:
     """The hash of a loaded file with this path, size and modification time, if any."""
     rows = con.execute(
         "select min(sha256) from loads where status = 'loaded' "
@@ -398,14 +403,16 @@ def load_file(
     key: HmacKey,
     *,
     display_name: str | None = None,
+    load_id: int | None = None,
 ) -> FileLoad:
-    """Load one file of ``source``; never raises for a bad file, only records the failure."""
+    """Load one file of ``source``; never raises for a bad file, only records the failure.
+    ``load_id``: the id reserved for the file (``reserve_load_ids``); by default the next one."""
     name = display_name or str(path)
     stat = path.stat()
     size, modified_ns = stat.st_size, stat.st_mtime_ns
     # a file loaded before and untouched since is not read again (hashing every file of a
     # year of deliveries every night would cost what the history costs)
-    known = _loaded_as(con, name, size, modified_ns)
+    known = loaded_as(con, name, size, modified_ns)
     if known is not None:
         return FileLoad(source.name, name, known, "skipped")
     digest = sha256_of(path)
@@ -413,7 +420,8 @@ def load_file(
         return FileLoad(source.name, name, digest, "skipped")
     started = _now()
     params = source_params(source, key)
-    load_id = _next_load_id(con)
+    if load_id is None:
+        load_id = next_load_id(con)
     params |= {"load_id": load_id, "file": name, "now": started}
     try:
         _check_attributes(source, name)
@@ -431,15 +439,19 @@ def load_file(
             rows_duplicate=tally.duplicate,
             load_id=load_id,
         )
-        _publish(con, result, size, modified_ns, started)
+        if not _publish(con, result, size, modified_ns, started):
+            return FileLoad(source.name, name, digest, "skipped")
     except IngestError as exc:
-        return _record_failure(con, source, name, digest, size, modified_ns, started, exc.reason)
+        return _record_failure(
+            con, source, name, digest, size, modified_ns, started, exc.reason, load_id
+        )
     except duckdb.Error as exc:
         # DuckDB's messages may quote the data ("Input: ..."): keep what happened, not what
         reason = str(exc).splitlines()[0].split(" Input:")[0].split(' "')[0]
         return _record_failure(
-            con, source, name, digest, size, modified_ns, started, f"database error: {reason[:200]}"
-        )
+            con, source, name, digest, size, modified_ns, started,
+            f"database error: {reason[:200]}", load_id,
+        )  # fmt: skip
     finally:
         _drop_stage(con)
     return result
@@ -451,17 +463,23 @@ def _publish(
     size: int,
     modified_ns: int,
     started: datetime,
-) -> None:
+) -> bool:
     """Move the staged file into the warehouse with its ``loads`` row: the file's one
-    transaction, all of it or nothing."""
-    con.execute("begin transaction")
-    try:
-        sql.run(con, "ingest/staging_publish")
-        _insert_load(con, result, size, modified_ns, started)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+    transaction, all of it or nothing. False, and nothing written, when a file of the same
+    content was published meanwhile (by another source's load, running beside this one)."""
+    with _PUBLISHING:
+        con.execute("begin transaction")
+        try:
+            if already_loaded(con, result.sha256):
+                con.execute("rollback")
+                return False
+            sql.run(con, "ingest/staging_publish")
+            _insert_load(con, result, size, modified_ns, started)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    return True
 
 
 def _record_failure(
@@ -473,8 +491,9 @@ def _record_failure(
     modified_ns: int,
     started: datetime,
     error: str,
+    load_id: int,
 ) -> FileLoad:
-    failed = FileLoad(source.name, name, digest, "failed", error=error, load_id=_next_load_id(con))
+    failed = FileLoad(source.name, name, digest, "failed", error=error, load_id=load_id)
     _insert_load(con, failed, size, modified_ns, started)
     return failed
 
