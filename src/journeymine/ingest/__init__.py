@@ -67,6 +67,10 @@ def reserve_load_ids(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str
     the other would: events of the same second keep one order, whichever load finishes first
     (journeys order them by time, load and line). A file found to be loaded already under
     another name leaves its id unused."""
+    # what load_file skips without reading the file, looked up once for every file
+    known = set(
+        con.execute("select file, bytes, modified_ns from loads where status = 'loaded'").fetchall()
+    )
     reserved: dict[str, dict[str, int]] = {}
     load_id = next_load_id(con)
     for source in config.sources:
@@ -74,7 +78,7 @@ def reserve_load_ids(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str
         for path in discover_files(config, source):
             name = display_name(config, path)
             stat = path.stat()
-            if loaded_as(con, name, stat.st_size, stat.st_mtime_ns) is None:
+            if (name, stat.st_size, stat.st_mtime_ns) not in known:
                 reserved[source.name][name] = load_id
                 load_id += 1
     return reserved
