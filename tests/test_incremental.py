@@ -307,10 +307,11 @@ def test_a_night_reads_the_scope_s_copies_not_the_per_journey_tables() -> None:
         for rows in ("old", "new"):
             read = _tables_read(scope._reading(summary.model, rows))
             assert not read & per_journey, (summary.model, rows, read & per_journey)
-    # a full build reads the working tables from their temp copies, never stored
+    # a full build reads the working tables from where it keeps them until it ends, never
+    # from the names analysts read (the segments' view)
     for model in (*(model for _, model in scope.PER_JOURNEY), "mine/int_profile_segments"):
         assert not _tables_read(scope._reading_working(model)) & set(scope.WORKING), model
-    assert "jm_new__int_journey_segments" in _tables_read(
+    assert "jm_internal.jm_work__int_journey_segments" in _tables_read(
         scope._reading_working("mine/int_journey_profiles")
     )
     # and the copies are what the models read instead

@@ -100,10 +100,11 @@ def test_without_segment_attributes_the_segments_are_the_built_in_ones(
     finish = scope.finish
 
     def reading_the_attributes(con: duckdb.DuckDBPyConnection, config: Config) -> None:
-        # the build's attributes are a temp table, dropped when it finishes
+        # a full build keeps its attributes in a working table, dropped when it finishes
         names.extend(
             con.execute(
-                "select distinct name from jm_new__int_journey_attributes order by name"
+                "select distinct name from jm_internal.jm_work__int_journey_attributes "
+                "order by name"
             ).fetchall()
         )
         finish(con, config)

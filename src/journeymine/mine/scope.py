@@ -364,13 +364,14 @@ def build(
 ) -> None:
     """Materialise a per-journey model: the whole table, or the scope's rows (kept in a temp
     copy for the statements after it to read) appended to it. A working table (``WORKING``)
-    is only the temp copy, of every journey or of the scope's."""
+    is only built for the build's own models: a temp copy of the scope's rows, or, in a full
+    build, a table of every journey dropped when the build ends (``_work``)."""
     copy = _copy(table, "new")
     if full:
-        target = f"temp table {copy}" if table in WORKING else f"table {table}"
+        target = _work(table) if table in WORKING else table
         sql.execute(
             con,
-            f"create or replace {target} as\n{_reading_working(model)}",
+            f"create or replace table {target} as\n{_reading_working(model)}",
             params | {"scoped": False},
         )
         return
@@ -441,6 +442,8 @@ def finish(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     """Record what the journeys were built with; nothing is pending any more."""
     for name in (SCOPE_EVENTS, *(_copy(table, "new") for table, _ in PER_JOURNEY)):
         con.execute(f"drop table if exists {name}")
+    for table in WORKING:
+        con.execute(f"drop table if exists {_work(table)}")
     for table in WORKING:  # stored by journeymine before 27 November 2026
         if has_table(con, table):
             con.execute(f"drop table {table}")
@@ -511,9 +514,17 @@ def _reading(model: str, rows: str) -> str:
     return sql.redirect(sql.load(model), copies | {"events": SCOPE_EVENTS})
 
 
+def _work(table: str) -> str:
+    """Where a full build keeps a working table (``WORKING``) of every journey until it ends:
+    a table, not a temp table. DuckDB writes a large table's rows to the database file and may
+    drop them from memory; a temp table of every journey stays in memory while the largest
+    models run (at 10M events a first load then peaked at 8.8 GB instead of 7.7 GB)."""
+    return f"jm_internal.jm_work__{table.rpartition('.')[2]}"
+
+
 def _reading_working(model: str) -> str:
-    """A model's SQL reading the working tables (``WORKING``) from their temp copies."""
-    return sql.redirect(sql.load(model), {table: _copy(table, "new") for table in WORKING})
+    """A full build's model SQL reading the working tables (``WORKING``) where it keeps them."""
+    return sql.redirect(sql.load(model), {table: _work(table) for table in WORKING})
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
