@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from journeymine.config import load_config
+from journeymine.config import Config, load_config
 from journeymine.generate import generate
 from journeymine.ingest import ingest_source, ingest_sources, load, reserve_load_ids
 from journeymine.warehouse import connect
@@ -62,6 +62,13 @@ def _loaded(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[object, ...]
     }
 
 
+def _delivered(tmp_path: Path, daily: Path) -> tuple[Path, Config]:
+    """A copy of the log to deliver files into, and a configuration reading it."""
+    data = tmp_path / "data"
+    shutil.copytree(daily, data)
+    return data, load_config(write_config(tmp_path, data))
+
+
 def test_side_by_side_loads_leave_what_one_after_the_other_leaves(
     tmp_path: Path, daily: Path
 ) -> None:
@@ -87,9 +94,7 @@ def test_side_by_side_loads_leave_what_one_after_the_other_leaves(
 def test_a_file_delivered_while_the_run_loads_waits_for_the_next_run(
     tmp_path: Path, daily: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(daily, data)
-    config = load_config(write_config(tmp_path, data))
+    data, config = _delivered(tmp_path, daily)
     web = config.source("web")
     with connect(config.warehouse_path) as con:
         reserved = reserve_load_ids(con, config)
@@ -115,9 +120,7 @@ def test_a_file_delivered_while_the_run_loads_waits_for_the_next_run(
 def test_a_file_another_load_published_meanwhile_is_skipped(
     tmp_path: Path, daily: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    data = tmp_path / "data"
-    shutil.copytree(daily, data)
-    config = load_config(write_config(tmp_path, data))
+    data, config = _delivered(tmp_path, daily)
     web = config.source("web")
     first = sorted((data / "web").iterdir())[0]
     with connect(config.warehouse_path) as con:

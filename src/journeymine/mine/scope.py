@@ -8,8 +8,9 @@ events that stitching re-pointed, under their old and their new id), rebuild jus
 their events. Of each such customer it rebuilds only the journeys from the one the earliest
 changed event can change on (``sql/journeys/int_scope_from.sql``): a returning customer's
 new journey is added, and the old ones stay. Two per-journey models only feed others of the
-same build (the event attributes, the segments: ``WORKING``): they are built as temp tables
-for the journeys being built, and a night neither deletes nor writes their rows. The
+same build (the event attributes, the segments: ``WORKING``): a night builds them as temp
+tables for its journeys and neither deletes nor writes stored rows; a full build keeps every
+journey's in tables it drops when it ends (out of memory, see ``_work``). The
 additive counts over all journeys (``SUMMARIES``) are updated the same way: the scope's old
 journeys' counts are subtracted before they are deleted and the rebuilt ones' added, so a
 night never rereads every journey for them. The map, the settings and the per-journey
@@ -61,9 +62,10 @@ PER_JOURNEY: tuple[tuple[str, str], ...] = (
 
 # per-journey tables that only other per-journey models of the same build read: the event
 # attributes (segments and personas read them) and the segments (the profiles read them). A
-# build keeps them as temp tables, for the journeys it builds, and never stores them: a night
-# neither deletes nor writes their rows. Analysts and the report read a journey's segments
-# from the view jm_internal.int_journey_segments: its profile's segments.
+# night keeps them as temp tables for the journeys it builds, so it neither deletes nor writes
+# stored rows of them; a full build keeps them until it ends (_work). Analysts and the report
+# read a journey's segments from the view jm_internal.int_journey_segments: its profile's
+# segments.
 WORKING: tuple[str, ...] = (
     "jm_internal.int_journey_attributes",
     "jm_internal.int_journey_segments",
