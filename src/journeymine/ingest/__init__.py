@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from journeymine.config import Config, Source
-from journeymine.ingest.load import FileLoad, load_file, loaded_as, next_load_id
+from journeymine.ingest.load import FileLoad, load_file, next_load_id
 from journeymine.pii import HmacKey
 
 __all__ = [
@@ -67,18 +67,14 @@ def reserve_load_ids(con: duckdb.DuckDBPyConnection, config: Config) -> dict[str
     the other would: events of the same second keep one order, whichever load finishes first
     (journeys order them by time, load and line). A file found to be loaded already under
     another name leaves its id unused."""
-    # what load_file skips without reading the file, looked up once for every file
-    known = set(
-        con.execute("select file, bytes, modified_ns from loads where status = 'loaded'").fetchall()
-    )
+    known = _loaded_files(con)
     reserved: dict[str, dict[str, int]] = {}
     load_id = next_load_id(con)
     for source in config.sources:
         reserved[source.name] = {}
         for path in discover_files(config, source):
             name = display_name(config, path)
-            stat = path.stat()
-            if (name, stat.st_size, stat.st_mtime_ns) not in known:
+            if _stat_key(path, name) not in known:
                 reserved[source.name][name] = load_id
                 load_id += 1
     return reserved
@@ -119,10 +115,11 @@ def ingest_source(
             source.name, source.path, config.resolve(source.path),
         )  # fmt: skip
     results = []
+    known = _loaded_files(con) if load_ids is not None else set()
     for i, path in enumerate(files, 1):
         name = display_name(config, path)
         load_id = load_ids.get(name) if load_ids is not None else None
-        if load_ids is not None and load_id is None and _arrived_since(con, path, name):
+        if load_ids is not None and load_id is None and _stat_key(path, name) not in known:
             # delivered (or changed) after the run numbered its files: the next run loads it
             log.warning(
                 "source %s [%d/%d] %s: arrived while this run was loading; left for the next run",
@@ -148,7 +145,13 @@ def ingest_source(
     return SourceReport(source.name, source.path, tuple(results))
 
 
-def _arrived_since(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> bool:
-    """Whether a file no id was reserved for is new: not loaded before as it is now."""
+def _loaded_files(con: duckdb.DuckDBPyConnection) -> set[tuple[str, int, int]]:
+    """The (name, size, modification time) of every loaded file: what ``load_file`` skips
+    without reading the file (``loaded_as``), looked up once for all of a source's files."""
+    rows = con.execute("select file, bytes, modified_ns from loads where status = 'loaded'")
+    return set(rows.fetchall())
+
+
+def _stat_key(path: Path, name: str) -> tuple[str, int, int]:
     stat = path.stat()
-    return loaded_as(con, name, stat.st_size, stat.st_mtime_ns) is None
+    return name, stat.st_size, stat.st_mtime_ns
