@@ -147,7 +147,7 @@ def ingest_source(
 
 def _loaded_files(con: duckdb.DuckDBPyConnection) -> set[tuple[str, int, int]]:
     """The (name, size, modification time) of every loaded file: what ``load_file`` skips
-    without reading the file (``loaded_as``), looked up once for all of a source's files."""
+    without reading the file (``load._loaded_as``), looked up once for all of a source's files."""
     rows = con.execute("select file, bytes, modified_ns from loads where status = 'loaded'")
     return set(rows.fetchall())
 

@@ -379,7 +379,9 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def loaded_as(con: duckdb.DuckDBPyConnection, name: str, size: int, modified_ns: int) -> str | None:
+def _loaded_as(
+    con: duckdb.DuckDBPyConnection, name: str, size: int, modified_ns: int
+) -> str | None:
     """The hash of a loaded file with this path, size and modification time, if any."""
     rows = con.execute(
         "select min(sha256) from loads where status = 'loaded' "
@@ -412,7 +414,7 @@ def load_file(
     size, modified_ns = stat.st_size, stat.st_mtime_ns
     # a file loaded before and untouched since is not read again (hashing every file of a
     # year of deliveries every night would cost what the history costs)
-    known = loaded_as(con, name, size, modified_ns)
+    known = _loaded_as(con, name, size, modified_ns)
     if known is not None:
         return FileLoad(source.name, name, known, "skipped")
     digest = sha256_of(path)
