@@ -68,23 +68,19 @@ with_deviations as (
     left join deviating as d on d.journey_id = j.journey_id
 ),
 
+-- the persona rules, first match by rule_no; a visits rule looks in the journey's touchpoints
+-- (read once from the steps, with everything else per journey)
 persona_matches as (
     select
         j.journey_id,
         p.persona,
         row_number() over (partition by j.journey_id order by p.rule_no) as match_rank
-    from with_deviations as j
+    from per_journey as j
     inner join map_personas as p
         on (p.entry_channel is null or p.entry_channel = j.entry_channel)
         and (p.entry_touchpoint is null or p.entry_touchpoint = j.entry_touchpoint)
         and (p.returning is null or p.returning = (j.journey_no > 1))
-        and (
-            p.visits is null
-            or exists (
-                select 1 from steps as s
-                where s.journey_id = j.journey_id and s.touchpoint = p.visits
-            )
-        )
+        and (p.visits is null or jm_list_has(j.touchpoints, p.visits))
         and (
             p.attribute is null
             or exists (

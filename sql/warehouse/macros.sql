@@ -330,6 +330,9 @@ create or replace temp macro jm_url_param(url, param_regex) as
 -- transform(array_sort(collect_list(struct(o, x))), s -> s.x).
 create or replace temp macro jm_ordered_list(x, o) as list(x order by o);
 
+-- Whether list xs holds x. On Spark: array_contains(xs, x).
+create or replace temp macro jm_list_has(xs, x) as list_contains(xs, x);
+
 -- The distinct non-null values of list xs, sorted. On Spark: array_sort(array_distinct(
 -- filter(xs, x -> x is not null))).
 create or replace temp macro jm_distinct_sorted(xs) as list_sort(list_distinct(xs));

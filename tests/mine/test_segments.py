@@ -56,6 +56,19 @@ def test_segments_partition_the_journeys(mined_stories: Mined) -> None:
         """
     ).fetchall()
     assert wrong == [(0,)]
+    # researcher (the map's last rule): a journey that visits compare and matches no earlier
+    # rule; so every researcher visited compare, and no unassigned journey did
+    visited = con.execute(
+        """
+        select distinct persona, visited from (
+            select j.persona, bool_or(s.touchpoint = 'compare') as visited
+            from journeys as j join journey_steps as s on s.journey_id = j.journey_id
+            where j.persona in ('researcher', 'unassigned')
+            group by j.persona, j.journey_id
+        )
+        """
+    ).fetchall()
+    assert set(visited) == {("researcher", True), ("unassigned", False)}
 
 
 def test_touchpoint_counts_add_up_across_segments(mined_stories: Mined) -> None:
