@@ -49,7 +49,7 @@ def test_internal_tables_stay_out_of_main_and_say_they_are_internal(
 ) -> None:
     assert not [t.name for t in docs.tables(sample_copy, "main") if t.name.startswith("int_")]
     internal = docs.tables(sample_copy, "jm_internal")
-    assert {t.name for t in internal} >= {"identity_edges", "customer_map", "int_moves"}
+    assert {t.name for t in internal} >= {"identity_edges", "customer_map", "int_journeys"}
     assert [t.name for t in internal if not t.comment.startswith("Internal.")] == []
 
 

@@ -126,10 +126,16 @@ def test_incremental_nights_equal_a_full_rebuild(tmp_path: Path) -> None:
 
 def _store_the_working_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Stale stored copies of the per-journey working tables, where a night must not read
-    them: they are dropped, and int_journey_segments is a view again."""
+    them: they are dropped, and int_journey_segments is a view again (earlier versions stored
+    them)."""
     con.execute(
         "create table jm_internal.int_journey_attributes "
         "(journey_id varchar, name varchar, value varchar)"
+    )
+    con.execute(
+        "create table jm_internal.int_moves (journey_id varchar, step bigint, "
+        "from_touchpoint varchar, to_touchpoint varchar, seconds double, designed boolean, "
+        "after_goal boolean, goal_after boolean)"
     )
     con.execute(
         "create table jm_internal.stale_segments as select * from jm_internal.int_journey_segments"
@@ -140,12 +146,12 @@ def _store_the_working_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _stored(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """How int_journey_attributes and int_journey_segments are stored: 'table' or 'view'."""
+    """How the working tables and int_journey_segments are stored: 'table' or 'view'."""
     return {
         kind
         for (kind,) in con.execute(
             "select 'table' from duckdb_tables() where schema_name = 'jm_internal' "
-            "and table_name in ('int_journey_attributes', 'int_journey_segments') "
+            "and table_name in ('int_moves', 'int_journey_attributes', 'int_journey_segments') "
             "union all select 'view' from duckdb_views() where schema_name = 'jm_internal' "
             "and view_name = 'int_journey_segments'"
         ).fetchall()

@@ -116,7 +116,7 @@ def test_intermediate_models_stay_out_of_the_analysts_schema(mined_stories: Mine
     )
     assert schemas == {
         t: "jm_internal"
-        for t in ("int_moves", "int_journeys", "int_variants", "int_node_visits",
+        for t in ("int_journeys", "int_variants", "int_node_visits",
                   "int_journey_profiles", "int_profile_segments",
                   "int_journey_cycles", "int_transition_counts",
                   "int_move_seconds", "int_node_counts", "int_next_seconds",

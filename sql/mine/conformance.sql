@@ -7,15 +7,18 @@
 -- goals_before_predecessor: goal steps followed right away by one of the goal's designed
 -- predecessors (order confirmed, then payment): a sign that the export's timestamps are
 -- coarse or out of order, since such journeys look lost before their goal.
--- Inputs: journey_steps, jm_internal.int_moves, transitions, map_transitions,
+-- The observed moves are counted from the counts kept over all journeys: a move is designed
+-- or not by its two touchpoints alone, so a pair's moves are all designed when none is not.
+-- Inputs: journey_steps, jm_internal.int_transition_counts, transitions, map_transitions,
 -- jm_internal.int_journeys, variants.
 with
 moves as (
     select
-        count(*) as observed,
-        count(*) filter (where designed) as designed_observed
-    from jm_internal.int_moves
-    where to_touchpoint <> '__end__' and not after_goal
+        cast(sum(before_goal_occurrences) as bigint) as observed,
+        cast(coalesce(sum(before_goal_occurrences) filter (where undesigned_moves = 0), 0)
+            as bigint) as designed_observed
+    from jm_internal.int_transition_counts
+    where to_touchpoint <> '__end__'
 ),
 
 coverage as (

@@ -5,9 +5,11 @@
 -- source_share: journeys taking the transition / journeys visiting its source.
 -- Counted from the counts kept over all journeys (int_transition_counts,
 -- int_profile_journeys); example_journey_id (the smallest journey id taking it) is looked
--- up in the moves of the deviations only.
+-- up in the journeys' steps for the deviations' moves only (a step's move is to its next
+-- touchpoint; the entry, from __start__, is step 1's; a move leaving a goal or a later step
+-- is after the goal: the moves of int_moves, which a build does not keep).
 -- Inputs: jm_internal.int_transition_counts, jm_internal.int_profile_journeys,
--- jm_internal.int_moves, map_transitions, touchpoint_stats.
+-- journey_steps, map_transitions, touchpoint_stats.
 with
 visiting as (
     select node as touchpoint, journeys
@@ -38,12 +40,21 @@ reported as (
     where not c.designed or c.journeys < $rare_share * v.journeys
 ),
 
+step_moves as (
+    select journey_id, '__start__' as from_touchpoint, touchpoint as to_touchpoint
+    from journey_steps
+    where step = 1
+    union all
+    select journey_id, touchpoint, next_touchpoint
+    from journey_steps
+    where next_touchpoint is not null and not is_goal and not after_goal
+),
+
 examples as (
     select m.from_touchpoint, m.to_touchpoint, min(m.journey_id) as example_journey_id
-    from jm_internal.int_moves as m
+    from step_moves as m
     inner join reported as r
         on r.from_touchpoint = m.from_touchpoint and r.to_touchpoint = m.to_touchpoint
-    where not m.after_goal
     group by m.from_touchpoint, m.to_touchpoint
 ),
 

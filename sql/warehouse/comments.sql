@@ -345,7 +345,6 @@ comment on column map_personas.equals is 'The value attribute must have.';
 -- ---------------------------------------------------------------- jm_internal: not for analysts
 comment on table jm_internal.identity_edges is 'Internal. One row per pair of identifiers (keyed hashes) seen on the same event and stitched: the graph stitching reads, with the links queued in unstitched_edges. An incremental stitch leaves out a pair whose two identifiers were one customer already (it adds nothing to the graph).';
 comment on table jm_internal.customer_map is 'Internal. One row per identifier node: the customer it belongs to.';
-comment on table jm_internal.int_moves is 'Internal. One row per move of a journey (entry and exit included), judged against the map: designed, after_goal, goal_after. Transitions, deviations, conformance and every flag rule read it.';
 comment on table jm_internal.int_journeys is 'Internal. One row per journey before its replay fitness is known (journeys adds it).';
 comment on table jm_internal.int_variants is 'Internal. One row per variant before token replay (variants adds it).';
 comment on table jm_internal.int_node_visits is 'Internal. One row per (journey_id, level, node) visited: what happened after the first visit, up to the journey''s first goal.';

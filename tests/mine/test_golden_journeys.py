@@ -257,6 +257,23 @@ def test_deviations_list_undesigned_moves_with_an_example(golden) -> None:  # ty
     ]
 
 
+def test_a_deviations_example_takes_the_move_before_its_goal(tmp_path: Path) -> None:
+    """a1 browses home -> ad after buying, which is no deviation; b1 takes it before any goal
+    and is the example, though a1's id is smaller."""
+    con = _mined_log(
+        tmp_path,
+        {
+            "a1": [("home", 0), ("cart", 0.01), ("paid", 0.02), ("home", 0.03), ("ad", 0.04)],
+            "b1": [("home", 0), ("ad", 0.01), ("home", 0.02)],
+        },
+    )
+    rows = con.execute(
+        "select kind, from_touchpoint, to_touchpoint, occurrences, journeys, example_journey_id "
+        "from deviations where kind = 'undesigned' order by all"
+    ).fetchall()
+    assert rows == [("undesigned", "home", "ad", 1, 1, "b1/0001")]
+
+
 def test_journey_ids_stay_unique_past_9999_journeys_of_one_customer() -> None:
     """A bot or a shared kiosk account can have more journeys than the id's padding."""
     from journeymine.config import Journeys

@@ -60,13 +60,14 @@ PER_JOURNEY: tuple[tuple[str, str], ...] = (
 )
 
 
-# per-journey tables that only other per-journey models of the same build read: the event
-# attributes (segments and personas read them) and the segments (the profiles read them). A
-# night keeps them as temp tables for the journeys it builds, so it neither deletes nor writes
-# stored rows of them; a full build keeps them until it ends (_work). Analysts and the report
-# read a journey's segments from the view jm_internal.int_journey_segments: its profile's
-# segments.
+# per-journey tables that only models of the same build read: the moves (the graph's counts,
+# int_journeys, the cycles and the profile counts read them), the event attributes (segments
+# and personas read them) and the segments (the profiles read them). A night keeps them as
+# temp tables for the journeys it builds, so it neither deletes nor writes stored rows of
+# them; a full build keeps them until it ends (_work). Analysts and the report read a
+# journey's segments from the view jm_internal.int_journey_segments: its profile's segments.
 WORKING: tuple[str, ...] = (
+    "jm_internal.int_moves",
     "jm_internal.int_journey_attributes",
     "jm_internal.int_journey_segments",
 )
@@ -181,7 +182,6 @@ FULL_REBUILD_SHARE = 0.35
 # night copies the scope's old rows of these before deleting them
 _COUNTED_FROM: tuple[str, ...] = (
     "journey_steps",
-    "jm_internal.int_moves",
     "jm_internal.int_journeys",
     "jm_internal.int_node_visits",
     "jm_internal.int_journey_profiles",
@@ -191,7 +191,16 @@ _COUNTED_FROM: tuple[str, ...] = (
 # those (a model that reads another fails on the copy, in every test of a night), since a
 # copy costs a read of each column it takes from every row of the table
 _COUNTED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "journey_steps": ("journey_id", "step", "touchpoint", "seconds_to_next"),
+    "journey_steps": (
+        "journey_id",
+        "step",
+        "touchpoint",
+        "next_touchpoint",
+        "seconds_to_next",
+        "is_goal",
+        "after_goal",
+        "goal_later",
+    ),
     "jm_internal.int_journeys": (
         "journey_id",
         "started_at",
@@ -201,6 +210,9 @@ _COUNTED_COLUMNS: dict[str, tuple[str, ...]] = {
         "conforms",
     ),
 }
+# working tables the counts read too: the scope's old rows of these are built again from the
+# copies of the _COUNTED_FROM tables (the old moves from the old steps), since none is stored
+_COUNTED_REBUILT: tuple[tuple[str, str], ...] = (("jm_internal.int_moves", "mine/int_moves"),)
 # the scope's touchpoint events, with the columns the scoped journey_steps and
 # int_journey_attributes read (the only models that read events)
 SCOPE_EVENTS = "jm_scope_events"
@@ -330,6 +342,12 @@ def remove_scoped_journeys(con: duckdb.DuckDBPyConnection, params: dict[str, obj
             f"create or replace temp view {_copy(table, 'old')} as "
             f"select * exclude (jm_row) from {_rows(table)}"
         )
+    for table, model in _COUNTED_REBUILT:
+        sql.execute(
+            con,
+            f"create or replace temp table {_copy(table, 'old')} as\n{_reading(model, 'old')}",
+            params | {"scoped": True},
+        )
     _note_touched_weeks(con, "old")
     _count_scope(con, SUMMARIES, sign=-1)
     for table, _ in PER_JOURNEY:
@@ -345,6 +363,8 @@ def remove_scoped_journeys(con: duckdb.DuckDBPyConnection, params: dict[str, obj
     for table in _COUNTED_FROM:
         con.execute(f"drop view {_copy(table, 'old')}")
         con.execute(f"drop table {_rows(table)}")
+    for table, _ in _COUNTED_REBUILT:
+        con.execute(f"drop table {_copy(table, 'old')}")
 
 
 def scope_new_journeys(con: duckdb.DuckDBPyConnection) -> None:
@@ -393,7 +413,11 @@ def summarise(con: duckdb.DuckDBPyConnection, full: bool, tables: tuple[str, ...
     summaries = [s for s in SUMMARIES if s.table in tables]
     if full:
         for summary in summaries:
-            sql.create_table_as(con, summary.table, summary.model, {"scoped": False})
+            sql.execute(
+                con,
+                f"create or replace table {summary.table} as\n{_reading_working(summary.model)}",
+                {"scoped": False},
+            )
         return
     _count_scope(con, summaries, sign=1)
     for summary in summaries:
@@ -511,7 +535,11 @@ def _rows(table: str) -> str:
 def _reading(model: str, rows: str) -> str:
     """A scoped model's SQL reading the copies of the scope's ``old`` or ``new`` rows (and the
     scope's events) instead of the per-journey tables."""
-    copied = _COUNTED_FROM if rows == "old" else tuple(table for table, _ in PER_JOURNEY)
+    copied = (
+        (*_COUNTED_FROM, *(table for table, _ in _COUNTED_REBUILT))
+        if rows == "old"
+        else tuple(table for table, _ in PER_JOURNEY)
+    )
     copies = {table: _copy(table, rows) for table in copied}
     return sql.redirect(sql.load(model), copies | {"events": SCOPE_EVENTS})
 
