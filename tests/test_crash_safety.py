@@ -20,6 +20,7 @@ from tests.conftest import deliver, write_config
 _CLOCK_COLUMNS = {
     ("loads", "started_at"), ("loads", "finished_at"), ("quarantine", "quarantined_at"),
     ("flags", "flagged_at"), ("touchpoint_history", "computed_at"),
+    ("touchpoint_trend", "computed_at"),
 }  # fmt: skip
 
 # The pipeline as the nightly flow runs it, step by step, in a child process that kills itself
@@ -75,11 +76,12 @@ def _run(config_path: Path, kill_model: str = "-", kill_nth: int = 0) -> int:
 
 
 def _snapshot(path: Path) -> dict[str, Any]:
-    """Every table's rows, sorted, without clock columns."""
+    """Every table's and view's rows, sorted, without clock columns."""
     out: dict[str, Any] = {}
     with duckdb.connect(str(path), read_only=True) as con:
         tables = con.execute(
-            "select schema_name, table_name from duckdb_tables() order by all"
+            "select schema_name, table_name from duckdb_tables() union all "
+            "select schema_name, view_name from duckdb_views() where not internal order by all"
         ).fetchall()
         for schema, table in tables:
             cols = [

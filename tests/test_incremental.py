@@ -76,7 +76,7 @@ def test_incremental_nights_equal_a_full_rebuild(tmp_path: Path) -> None:
     with connect(config.warehouse_path) as con:
         for n, batch in enumerate([history, *nights]):
             if n == 1:
-                _store_the_working_tables(con)  # as journeymine did before 27 November 2026
+                _store_the_working_tables(con)  # as earlier versions of journeymine did
             deliver(batch, data)
             before = customer_ids(con)
             ingest_all(con, config)
@@ -126,8 +126,8 @@ def test_incremental_nights_equal_a_full_rebuild(tmp_path: Path) -> None:
 
 def _store_the_working_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Stale stored copies of the per-journey working tables, where a night must not read
-    them: they are dropped, and int_journey_segments is a view again (earlier versions stored
-    them)."""
+    them, and a journeys table: they are dropped, and int_journey_segments and journeys are
+    views again (earlier versions stored them)."""
     con.execute(
         "create table jm_internal.int_journey_attributes "
         "(journey_id varchar, name varchar, value varchar)"
@@ -142,18 +142,24 @@ def _store_the_working_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.execute("drop view jm_internal.int_journey_segments")
     con.execute("alter table jm_internal.stale_segments rename to int_journey_segments")
+    con.execute("create table stale_journeys as select * from journeys")
+    con.execute("drop view journeys")
+    con.execute("alter table stale_journeys rename to journeys")
     assert _stored(con) == {"table"}
 
 
 def _stored(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """How the working tables and int_journey_segments are stored: 'table' or 'view'."""
+    """How the working tables, int_journey_segments and journeys are stored: 'table' or
+    'view'."""
     return {
         kind
         for (kind,) in con.execute(
-            "select 'table' from duckdb_tables() where schema_name = 'jm_internal' "
-            "and table_name in ('int_moves', 'int_journey_attributes', 'int_journey_segments') "
-            "union all select 'view' from duckdb_views() where schema_name = 'jm_internal' "
-            "and view_name = 'int_journey_segments'"
+            "select 'table' from duckdb_tables() where (schema_name = 'jm_internal' "
+            "and table_name in ('int_moves', 'int_journey_attributes', 'int_journey_segments')) "
+            "or (schema_name = 'main' and table_name = 'journeys') "
+            "union all select 'view' from duckdb_views() where (schema_name = 'jm_internal' "
+            "and view_name = 'int_journey_segments') "
+            "or (schema_name = 'main' and view_name = 'journeys')"
         ).fetchall()
     }
 

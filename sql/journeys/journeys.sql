@@ -1,7 +1,8 @@
 -- grain: one row per journey
--- The journey with its variant's token-replay fitness against the designed map.
--- $scoped: only the journeys in jm_scope_journeys (an incremental night rebuilds those).
--- Inputs: jm_internal.int_journeys, variants, jm_scope_journeys.
+-- The journey with its variant's token-replay fitness against the designed map. A view, not a
+-- table: int_journeys holds the journeys and variants the fitness, so a night rewrites no
+-- journey twice (scope.finish creates it).
+-- Inputs: jm_internal.int_journeys, variants.
 select
     j.journey_id,
     j.customer_id,
@@ -22,4 +23,3 @@ select
     j.journey_no
 from jm_internal.int_journeys as j
 left join variants as v on v.variant_id = j.variant_id
-where not $scoped or j.journey_id in (select journey_id from jm_scope_journeys)

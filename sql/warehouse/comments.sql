@@ -103,7 +103,7 @@ comment on column journey_steps.next_touchpoint is 'The next step''s touchpoint;
 comment on column journey_steps.seconds_to_next is 'Seconds until the next step; null at the last step.';
 
 -- ---------------------------------------------------------------- journeys
-comment on table journeys is 'One row per journey, with its variant and its conformance to the designed map.';
+comment on view journeys is 'One row per journey, with its variant and its conformance to the designed map.';
 comment on column journeys.journey_id is 'The journey: customer_id/0001, customer_id/0002, ...';
 comment on column journeys.customer_id is 'The stitched customer.';
 comment on column journeys.started_at is 'Its first step (UTC).';

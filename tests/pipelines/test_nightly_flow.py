@@ -48,7 +48,13 @@ def test_nightly_flow_loads_everything_and_reports_a_bad_file(
     # analysts read the published copy, with every table the run wrote
     with connect(tmp_path / "warehouse-analytics.duckdb", read_only=True) as con:
         assert con.execute("select count(distinct channel) from events").fetchall() == [(3,)]
-        tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+        tables = {
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() "
+                "union all select view_name from duckdb_views() where not internal"
+            ).fetchall()
+        }
         assert {
             "events", "quarantine", "loads", "customers", "journeys", "journey_steps",
             "transitions", "variants", "touchpoint_stats", "stage_funnel", "deviations",
@@ -122,6 +128,12 @@ def test_a_source_that_finds_no_file_fails_the_run_and_mines_nothing(
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         loaded = con.execute("select source, count(*) from loads group by all order by 1")
         assert loaded.fetchall() == [("social", 1), ("web", 1)]
-        tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+        tables = {
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() "
+                "union all select view_name from duckdb_views() where not internal"
+            ).fetchall()
+        }
     assert "flags" not in tables
     assert not (tmp_path / "out" / "flags.csv").exists()

@@ -66,9 +66,10 @@ def mine(
 ) -> MiningReport:
     """Build journeys and every mining table from ``events``; returns the headline numbers.
 
-    Tables written: map_*, journey_steps, journeys, transitions, variants, touchpoint_stats,
-    stage_funnel, deviations, conformance, and in schema ``jm_internal`` the intermediate
-    models int_* that the flag rules read too. With ``incremental``, only the journeys of the
+    Tables written: map_*, journey_steps, transitions, variants, touchpoint_stats,
+    stage_funnel, deviations, conformance, the view journeys (int_journeys with its variant's
+    fitness), and in schema ``jm_internal`` the intermediate models int_* that the flag rules
+    read too. With ``incremental``, only the journeys of the
     customers whose events changed since the last build are rebuilt (``scope``), unless the
     map, the settings or the models changed; the aggregates always cover every journey. With
     ``export_dir``, the discovered process model is written there as BPMN and PNML.
@@ -79,7 +80,7 @@ def mine(
     known, the replay and then the discovery run while every model that reads neither is
     built (the per-journey metrics and the metrics); ``seconds["token replay"]`` is what
     mine() then still spends on the replay and the models that read it (``variants``,
-    ``journeys``, ``conformance``), ``seconds["discovery"]`` what it still waits for the
+    ``conformance``), ``seconds["discovery"]`` what it still waits for the
     discovery. Leaving mine() waits for the thread, also when a statement fails.
     """
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="journeymine-pm4py") as beside:
@@ -157,7 +158,6 @@ def _mine(
     t = _timed(seconds, "metrics", t)
     conformance.store_replay(con, plan, replaying.result())
     sql.create_table_as(con, "variants", "mine/variants")
-    build("journeys/journeys")
     sql.create_table_as(con, "conformance", "mine/conformance")
     scope.finish(con, config)
     t = _timed(seconds, "token replay", t)

@@ -52,7 +52,6 @@ PER_JOURNEY: tuple[tuple[str, str], ...] = (
     ("jm_internal.int_moves", "mine/int_moves"),
     ("jm_internal.int_journey_attributes", "journeys/int_journey_attributes"),
     ("jm_internal.int_journeys", "journeys/int_journeys"),
-    ("journeys", "journeys/journeys"),
     ("jm_internal.int_journey_segments", "mine/int_journey_segments"),
     ("jm_internal.int_node_visits", "mine/int_node_visits"),
     ("jm_internal.int_journey_profiles", "mine/int_journey_profiles"),
@@ -72,6 +71,8 @@ WORKING: tuple[str, ...] = (
     "jm_internal.int_journey_segments",
 )
 SEGMENTS_VIEW = "jm_internal.int_journey_segments"
+# analysts' journeys: int_journeys with its variant's fitness (earlier versions stored a table)
+JOURNEYS_VIEW = "journeys"
 
 
 class Summary(NamedTuple):
@@ -476,6 +477,9 @@ def finish(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     con.execute(
         f"create or replace view {SEGMENTS_VIEW} as\n{sql.load('mine/journey_segments_view')}"
     )
+    if has_table(con, JOURNEYS_VIEW):  # a table in earlier versions
+        con.execute(f"drop table {JOURNEYS_VIEW}")
+    con.execute(f"create or replace view {JOURNEYS_VIEW} as\n{sql.load('journeys/journeys')}")
     con.execute("delete from jm_internal.pending_customers")
     con.execute("delete from jm_internal.build_state where key = 'journeys_fingerprint'")
     con.execute(
