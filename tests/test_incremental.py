@@ -133,6 +133,9 @@ def _store_the_working_tables(con: duckdb.DuckDBPyConnection) -> None:
         "(journey_id varchar, name varchar, value varchar)"
     )
     con.execute(
+        "create table jm_internal.int_journey_cycles (journey_id varchar, start_step bigint)"
+    )
+    con.execute(
         "create table jm_internal.int_moves (journey_id varchar, step bigint, "
         "from_touchpoint varchar, to_touchpoint varchar, seconds double, designed boolean, "
         "after_goal boolean, goal_after boolean)"
@@ -155,7 +158,8 @@ def _stored(con: duckdb.DuckDBPyConnection) -> set[str]:
         kind
         for (kind,) in con.execute(
             "select 'table' from duckdb_tables() where (schema_name = 'jm_internal' "
-            "and table_name in ('int_moves', 'int_journey_attributes', 'int_journey_segments')) "
+            "and table_name in ('int_moves', 'int_journey_attributes', 'int_journey_segments', "
+            "'int_journey_cycles')) "
             "or (schema_name = 'main' and table_name = 'journeys') "
             "union all select 'view' from duckdb_views() where (schema_name = 'jm_internal' "
             "and view_name = 'int_journey_segments') "

@@ -118,7 +118,7 @@ def test_intermediate_models_stay_out_of_the_analysts_schema(mined_stories: Mine
         t: "jm_internal"
         for t in ("int_journeys", "int_variants", "int_node_visits",
                   "int_journey_profiles", "int_profile_segments",
-                  "int_journey_cycles", "int_transition_counts",
+                  "int_transition_counts",
                   "int_move_seconds", "int_node_counts", "int_next_seconds",
                   "int_undesigned_counts", "int_profile_journeys", "int_stage_reach",
                   "int_cycle_repeats", "int_cycle_touchpoints", "int_period_counts",

@@ -61,14 +61,16 @@ PER_JOURNEY: tuple[tuple[str, str], ...] = (
 
 # per-journey tables that only models of the same build read: the moves (the graph's counts,
 # int_journeys, the cycles and the profile counts read them), the event attributes (segments
-# and personas read them) and the segments (the profiles read them). A night keeps them as
-# temp tables for the journeys it builds, so it neither deletes nor writes stored rows of
-# them; a full build keeps them until it ends (_work). Analysts and the report read a
-# journey's segments from the view jm_internal.int_journey_segments: its profile's segments.
+# and personas read them), the segments (the profiles read them) and the rework cycles (the
+# cycle counts read them). A night keeps them as temp tables for the journeys it builds, so it
+# neither deletes nor writes stored rows of them; a full build keeps them until it ends
+# (_work). Analysts and the report read a journey's segments from the view
+# jm_internal.int_journey_segments: its profile's segments.
 WORKING: tuple[str, ...] = (
     "jm_internal.int_moves",
     "jm_internal.int_journey_attributes",
     "jm_internal.int_journey_segments",
+    "jm_internal.int_journey_cycles",
 )
 SEGMENTS_VIEW = "jm_internal.int_journey_segments"
 # analysts' journeys: int_journeys with its variant's fitness (earlier versions stored a table)
@@ -186,7 +188,6 @@ _COUNTED_FROM: tuple[str, ...] = (
     "jm_internal.int_journeys",
     "jm_internal.int_node_visits",
     "jm_internal.int_journey_profiles",
-    "jm_internal.int_journey_cycles",
 )
 # of these, the tables whose old rows the counts read only a few columns of: the copy takes
 # those (a model that reads another fails on the copy, in every test of a night), since a
@@ -211,9 +212,13 @@ _COUNTED_COLUMNS: dict[str, tuple[str, ...]] = {
         "conforms",
     ),
 }
-# working tables the counts read too: the scope's old rows of these are built again from the
-# copies of the _COUNTED_FROM tables (the old moves from the old steps), since none is stored
-_COUNTED_REBUILT: tuple[tuple[str, str], ...] = (("jm_internal.int_moves", "mine/int_moves"),)
+# working tables the counts read too, in build order: the scope's old rows of these are built
+# again from the copies of the _COUNTED_FROM tables (the old moves and cycles from the old
+# steps), since none is stored
+_COUNTED_REBUILT: tuple[tuple[str, str], ...] = (
+    ("jm_internal.int_moves", "mine/int_moves"),
+    ("jm_internal.int_journey_cycles", "mine/int_journey_cycles"),
+)
 # the scope's touchpoint events, with the columns the scoped journey_steps and
 # int_journey_attributes read (the only models that read events)
 SCOPE_EVENTS = "jm_scope_events"
