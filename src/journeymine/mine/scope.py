@@ -1,22 +1,24 @@
 """Which journeys a night rebuilds: all of them, or only those that the events changed since
 the last build can change (incremental nights).
 
-Every per-journey table (``journey_steps``, ``journeys`` and the ``int_*`` models keyed by
-journey) depends only on its customer's events, the map and the settings. So a night can
-delete the journeys of the customers in ``jm_internal.pending_customers`` (new events, or
-events that stitching re-pointed, under their old and their new id), rebuild just those from
-their events. Of each such customer it rebuilds only the journeys from the one the earliest
-changed event can change on (``sql/journeys/int_scope_from.sql``): a returning customer's
-new journey is added, and the old ones stay. Two per-journey models only feed others of the
-same build (the event attributes, the segments: ``WORKING``): a night builds them as temp
-tables for its journeys and neither deletes nor writes stored rows; a full build keeps every
-journey's in tables it drops when it ends (out of memory, see ``_work``). The
-additive counts over all journeys (``SUMMARIES``) are updated the same way: the scope's old
-journeys' counts are subtracted before they are deleted and the rebuilt ones' added, so a
-night never rereads every journey for them. The map, the settings and the per-journey
-models' SQL are fingerprinted in ``jm_internal.build_state``: when any of them
-differs from the last build, every journey is rebuilt, and the run says why; so is every
-journey when the night's customers are more than ``FULL_REBUILD_SHARE`` of all.
+Every per-journey table (``journey_steps`` and the ``int_*`` models keyed by journey; the view
+``journeys`` reads ``int_journeys``) depends only on its customer's events, the map and the
+settings. So a night can delete the journeys of the customers in
+``jm_internal.pending_customers`` (new events, or events that stitching re-pointed, under their
+old and their new id), rebuild just those from their events. Of each such customer it rebuilds
+only the journeys from the one the earliest changed event can change on
+(``sql/journeys/int_scope_from.sql``): a returning customer's new journey is added, and the old
+ones stay. Four per-journey models only feed models of the same build (the moves, the event
+attributes, the segments, the rework cycles: ``WORKING``): a night builds them as temp tables
+for its journeys and neither deletes nor writes stored rows (the counts that read them take the
+old journeys' moves and cycles built again from their old steps); a full build keeps every
+journey's in tables it drops when it ends (out of memory, see ``_work``). The additive counts
+over all journeys (``SUMMARIES``) are updated the same way: the scope's old journeys' counts
+are subtracted before they are deleted and the rebuilt ones' added, so a night never rereads
+every journey for them. The map, the settings and the per-journey models' SQL are fingerprinted
+in ``jm_internal.build_state``: when any of them differs from the last build, every journey is
+rebuilt, and the run says why; so is every journey when the night's customers are more than
+``FULL_REBUILD_SHARE`` of all.
 
 The periods whose history these journeys touch, before and after, are kept in temp table
 ``jm_touched_weeks`` (ISO weeks) for the history to recompute only those.
