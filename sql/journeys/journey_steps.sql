@@ -98,6 +98,7 @@ bounds as (
 
 final as (
     select
+        -- c/0001 .. c/9999, then c/10000 on: padded for reading, never cut (lpad truncates)
         s.customer_id || '/' || case
             when s.journey_no < 10000 then lpad(cast(s.journey_no as varchar), 4, '0')
             else cast(s.journey_no as varchar)

@@ -1,7 +1,10 @@
 -- grain: one row per move of a journey: from each step's touchpoint to the next, plus its
 -- entry (__start__ -> first touchpoint) and its exit (last touchpoint -> __end__). The one
--- place moves are derived and judged against the map; transitions, deviations, conformance
--- and every flag rule read them from here.
+-- place moves are judged against the map; the counts of moves (int_transition_counts,
+-- int_move_seconds, int_undesigned_counts, int_report_counts), int_journeys and the rework
+-- cycles read them. A working table: a build keeps it only while it runs (scope.WORKING), so
+-- deviations, which needs example journeys of every build, finds them in journey_steps the
+-- same way (a step's move is to its next touchpoint; after_goal as below).
 -- designed: the map designs the move (an entry: at an entry touchpoint; an exit: always).
 -- after_goal: the move leaves the journey's first goal or a later step: browsing on after a
 -- goal is never a deviation and never a loss.

@@ -69,10 +69,10 @@ def mine(
     Tables written: map_*, journey_steps, transitions, variants, touchpoint_stats,
     stage_funnel, deviations, conformance, the view journeys (int_journeys with its variant's
     fitness), and in schema ``jm_internal`` the intermediate models int_* that the flag rules
-    read too. With ``incremental``, only the journeys of the
-    customers whose events changed since the last build are rebuilt (``scope``), unless the
-    map, the settings or the models changed; the aggregates always cover every journey. With
-    ``export_dir``, the discovered process model is written there as BPMN and PNML.
+    read too. With ``incremental``, only the journeys of the customers whose events changed
+    since the last build are rebuilt (``scope``), unless the map, the settings or the models
+    changed; the aggregates always cover every journey. With ``export_dir``, the discovered
+    process model is written there as BPMN and PNML.
 
     pm4py's import (about a second), the token replay of new variants and the discovery are
     Python work, run in a thread beside the SQL: DuckDB releases the GIL while it works, and a
