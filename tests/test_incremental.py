@@ -19,6 +19,7 @@ from journeymine.config import Config, load_config
 from journeymine.generate import generate
 from journeymine.identity import stitch
 from journeymine.mapping import JourneyMap, load_map
+from journeymine.periods.compare import Group, _counts
 from journeymine.report.scope import ReportScope, materialise
 from journeymine.warehouse import connect
 from tests.conftest import SAMPLE_CONFIG, customer_ids, deliver, ingest_all, write_config
@@ -107,6 +108,7 @@ def test_incremental_nights_equal_a_full_rebuild(tmp_path: Path) -> None:
         incremental = _tables(con)
         profile_segments = _profile_segments(con)
         _assert_report_counts_equal_the_journeys(con)
+        _assert_compare_counts_equal_the_journeys(con)
 
         rebuilt_identity = stitch(con, full=True)
         rebuilt = analyse(con, config, journey_map, incremental=False)
@@ -117,6 +119,7 @@ def test_incremental_nights_equal_a_full_rebuild(tmp_path: Path) -> None:
         assert _profile_segments(con) == profile_segments  # kept, not rebuilt, by the nights
 
         _assert_report_counts_equal_the_journeys(con)
+        _assert_compare_counts_equal_the_journeys(con)
 
     assert incremental.keys() == full.keys()
     for name in full:
@@ -135,6 +138,7 @@ def _store_the_working_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "create table jm_internal.int_journey_cycles (journey_id varchar, start_step bigint)"
     )
+    con.execute("create table jm_internal.int_node_visits (journey_id varchar, node varchar)")
     con.execute(
         "create table jm_internal.int_moves (journey_id varchar, step bigint, "
         "from_touchpoint varchar, to_touchpoint varchar, seconds double, designed boolean, "
@@ -159,7 +163,7 @@ def _stored(con: duckdb.DuckDBPyConnection) -> set[str]:
         for (kind,) in con.execute(
             "select 'table' from duckdb_tables() where (schema_name = 'jm_internal' "
             "and table_name in ('int_moves', 'int_journey_attributes', 'int_journey_segments', "
-            "'int_journey_cycles')) "
+            "'int_journey_cycles', 'int_node_visits')) "
             "or (schema_name = 'main' and table_name = 'journeys') "
             "union all select 'view' from duckdb_views() where (schema_name = 'jm_internal' "
             "and view_name = 'int_journey_segments') "
@@ -209,6 +213,55 @@ def _assert_report_counts_equal_the_journeys(con: duckdb.DuckDBPyConnection) -> 
             ], (name, scope)
             if scope.date_from != last + timedelta(days=1) and name != "flows":
                 assert expected, (name, scope)
+
+
+def _assert_compare_counts_equal_the_journeys(con: duckdb.DuckDBPyConnection) -> None:
+    """What `journeymine compare` sums from int_start_counts equals what it counted from every
+    journey's visits before (tests/fixtures/compare_oracle.sql, on the visits built again),
+    for groups by dates, by segments (persona, an attribute) and both."""
+    con.execute("create or replace temp table jm_scope_journeys (journey_id varchar)")
+    sql.execute(
+        con,
+        "create or replace temp table oracle_visits as\n" + sql.load("mine/int_node_visits"),
+        {"scoped": False},
+    )
+    oracle = sql.redirect(
+        (Path(__file__).parent / "fixtures" / "compare_oracle.sql").read_text(encoding="utf-8"),
+        {"jm_internal.int_node_visits": "oracle_visits"},
+    )
+    first, middle, last = con.execute(
+        "select cast(min(started_at) as date), cast(quantile_disc(started_at, 0.5) as date), "
+        "cast(max(started_at) as date) from journeys"
+    ).fetchall()[0]
+    persona, attribute, value = con.execute(
+        "select (select segment_value from jm_internal.int_journey_segments "
+        "where segment = 'persona' group by all order by count(*) desc limit 1), "
+        "segment, segment_value from jm_internal.int_journey_segments "
+        "where segment like 'attribute:%' group by all order by count(*) desc limit 1"
+    ).fetchall()[0]
+    whole, early, late = Group(first, last), Group(first, middle), Group(middle, last)
+    pairs = [
+        (whole, whole),
+        (early, late),
+        (Group(first, middle, "persona", persona), Group(middle, last, attribute, value)),
+        (Group(middle, middle), Group(last + timedelta(days=1), last + timedelta(days=2))),
+    ]
+    for a, b in pairs:
+        bounds = {
+            f"{side}_{end}": value
+            for side, g in (("a", a), ("b", b))
+            for end, value in (("from", g.start), ("to", g.end + timedelta(days=1)))
+        }
+        segments = {"a_segment": a.segment, "a_value": a.segment_value}
+        segments |= {"b_segment": b.segment, "b_value": b.segment_value}
+        expected = {
+            (side, level, node): (n, drops, goals)
+            for side, level, node, n, drops, goals in sql.execute(
+                con, oracle, bounds | segments
+            ).fetchall()
+        }
+        assert _counts(con, a, b) == expected, (a, b)
+        assert any(side == "a" for side, _, _ in expected), (a, b)
 
 
 def test_a_changed_map_rebuilds_every_journey(tmp_path: Path) -> None:

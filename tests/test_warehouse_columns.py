@@ -116,13 +116,13 @@ def test_intermediate_models_stay_out_of_the_analysts_schema(mined_stories: Mine
     )
     assert schemas == {
         t: "jm_internal"
-        for t in ("int_journeys", "int_variants", "int_node_visits",
+        for t in ("int_journeys", "int_variants",
                   "int_journey_profiles", "int_profile_segments",
                   "int_transition_counts",
                   "int_move_seconds", "int_node_counts", "int_next_seconds",
                   "int_undesigned_counts", "int_profile_journeys", "int_stage_reach",
                   "int_cycle_repeats", "int_cycle_touchpoints", "int_period_counts",
-                  "int_visit_sets", "int_report_counts")
+                  "int_start_counts", "int_visit_sets", "int_report_counts")
     }  # fmt: skip
     views = con.execute(
         "select view_name, schema_name from duckdb_views() "

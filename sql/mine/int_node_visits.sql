@@ -5,8 +5,12 @@
 -- node's stage (the dead_end rule's baseline; null for a touchpoint outside the map's
 -- stages); first_at: when the journey first got there; dropped_off: neither a designed
 -- successor nor a goal came later, where the map designs a way on (can_drop_off: not at a
--- goal, nor where the map leads nowhere). Only steps up to the journey's first goal count:
--- what a customer browses after reaching a goal is neither a visit that failed nor a loss.
+-- goal, nor where the map leads nowhere); started_on: the day (UTC) the journey started.
+-- Only steps up to the journey's first goal count: what a customer browses after reaching a
+-- goal is neither a visit that failed nor a loss.
+-- A working table: a build keeps it only while it runs (scope.WORKING). The counts kept over
+-- all journeys read it (int_node_counts, int_period_counts, int_start_counts and more); an
+-- incremental night builds its old journeys' visits again from their old steps.
 -- Inputs: journey_steps, jm_internal.int_journeys, map_touchpoints, map_transitions,
 -- map_stages, jm_scope_journeys ($scoped: only those journeys; an incremental night rebuilds
 -- them).
@@ -77,7 +81,9 @@ droppable as (
 ),
 
 last_nodes as (
-    select j.journey_id, j.last_touchpoint, m.stage as last_stage, j.reached_goal
+    select
+        j.journey_id, j.last_touchpoint, m.stage as last_stage, j.reached_goal,
+        cast(j.started_at as date) as started_on
     from jm_internal.int_journeys as j
     left join map_touchpoints as m on m.touchpoint = j.last_touchpoint
     where not $scoped or j.journey_id in (select journey_id from jm_scope_journeys)
@@ -93,7 +99,7 @@ visited as (
             when g.goal_step > sf.first_step then 1
             else 0
         end as stage_goal_after,
-        l.last_touchpoint = f.node as is_last, l.reached_goal
+        l.last_touchpoint = f.node as is_last, l.reached_goal, l.started_on
     from touchpoint_first as f
     left join touchpoint_went_on as w on w.journey_id = f.journey_id and w.node = f.node
     left join goal_steps as g on g.journey_id = f.journey_id
@@ -105,7 +111,7 @@ visited as (
         case when w.node is not null then 1 else 0 end,
         case when g.goal_step > f.first_step then 1 else 0 end,
         case when g.goal_step > f.first_step then 1 else 0 end,
-        coalesce(l.last_stage = f.node, false), l.reached_goal
+        coalesce(l.last_stage = f.node, false), l.reached_goal, l.started_on
     from stage_first as f
     left join stage_went_on as w on w.journey_id = f.journey_id and w.node = f.node
     left join goal_steps as g on g.journey_id = f.journey_id

@@ -1,62 +1,51 @@
 -- grain: one row per (side, level, node), plus one per side for the goal over whole journeys
 -- (level 'journey', node 'goal'): the counts "did the fix work?" compares. A journey is on a
--- side when it entered within the side's dates ($a_from <= started_at < $a_to, and the same
--- for b) and belongs to the side's segment ($a_segment = $a_value; 'all' = 'all' for
+-- side when it entered within the side's dates ($a_first <= started_on <= $a_last, and the
+-- same for b) and belongs to the side's segment ($a_segment = $a_value; 'all' = 'all' for
 -- everyone). Dates govern entry: a journey that starts in range is followed to its end.
--- Inputs: jm_internal.int_node_visits, jm_internal.int_journey_segments, journeys.
+-- Summed from the counts kept per segment profile and start day (int_start_counts, and
+-- int_report_counts' 'journey' rows for the goal): the journeys of a segment are those of its
+-- profiles (int_profile_segments), so no journey is read.
+-- Inputs: jm_internal.int_start_counts, jm_internal.int_report_counts,
+-- jm_internal.int_profile_segments.
 with
 sides as (
-    select
-        j.journey_id,
-        j.reached_goal,
-        case
-            when j.started_at >= $a_from and j.started_at < $a_to
-                and exists (
-                    select 1 from jm_internal.int_journey_segments as s
-                    where s.journey_id = j.journey_id
-                        and s.segment = $a_segment and s.segment_value = $a_value
-                ) then 'a'
-        end as side_a,
-        case
-            when j.started_at >= $b_from and j.started_at < $b_to
-                and exists (
-                    select 1 from jm_internal.int_journey_segments as s
-                    where s.journey_id = j.journey_id
-                        and s.segment = $b_segment and s.segment_value = $b_value
-                ) then 'b'
-        end as side_b
-    from journeys as j
-),
-
-on_side as (
-    select journey_id, reached_goal, side_a as side from sides where side_a is not null
+    select 'a' as side, profile, $a_first as first_day, $a_last as last_day
+    from jm_internal.int_profile_segments
+    where segment = $a_segment and segment_value = $a_value
     union all
-    select journey_id, reached_goal, side_b from sides where side_b is not null
+    select 'b', profile, $b_first, $b_last
+    from jm_internal.int_profile_segments
+    where segment = $b_segment and segment_value = $b_value
 ),
 
 nodes as (
     select
-        o.side,
-        v.level,
-        v.node,
-        count(*) as journeys,
-        count(*) filter (where v.dropped_off) as drop_offs,
-        count(*) filter (where v.goal_after = 1) as goal_journeys
-    from on_side as o
-    inner join jm_internal.int_node_visits as v on v.journey_id = o.journey_id
-    group by o.side, v.level, v.node
+        s.side,
+        c.level,
+        c.node,
+        cast(sum(c.journeys) as bigint) as journeys,
+        cast(sum(c.drop_offs) as bigint) as drop_offs,
+        cast(sum(c.goal_journeys) as bigint) as goal_journeys
+    from sides as s
+    inner join jm_internal.int_start_counts as c
+        on c.profile = s.profile and c.started_on between s.first_day and s.last_day
+    group by s.side, c.level, c.node
 ),
 
 whole as (
     select
-        side,
+        s.side,
         'journey' as level,
         'goal' as node,
-        count(*) as journeys,
+        cast(sum(r.journeys) as bigint) as journeys,
         cast(0 as bigint) as drop_offs,
-        count(*) filter (where reached_goal) as goal_journeys
-    from on_side
-    group by side
+        cast(sum(r.goal_journeys) as bigint) as goal_journeys
+    from sides as s
+    inner join jm_internal.int_report_counts as r
+        on r.profile = s.profile and r.started_on between s.first_day and s.last_day
+    where r.kind = 'journey'
+    group by s.side
 ),
 
 final as (

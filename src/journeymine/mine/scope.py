@@ -8,17 +8,17 @@ settings. So a night can delete the journeys of the customers in
 old and their new id), rebuild just those from their events. Of each such customer it rebuilds
 only the journeys from the one the earliest changed event can change on
 (``sql/journeys/int_scope_from.sql``): a returning customer's new journey is added, and the old
-ones stay. Four per-journey models only feed models of the same build (the moves, the event
-attributes, the segments, the rework cycles: ``WORKING``): a night builds them as temp tables
-for its journeys and neither deletes nor writes stored rows (the counts that read them take the
-old journeys' moves and cycles built again from their old steps); a full build keeps every
-journey's in tables it drops when it ends (out of memory, see ``_work``). The additive counts
-over all journeys (``SUMMARIES``) are updated the same way: the scope's old journeys' counts
-are subtracted before they are deleted and the rebuilt ones' added, so a night never rereads
-every journey for them. The map, the settings and the per-journey models' SQL are fingerprinted
-in ``jm_internal.build_state``: when any of them differs from the last build, every journey is
-rebuilt, and the run says why; so is every journey when the night's customers are more than
-``FULL_REBUILD_SHARE`` of all.
+ones stay. Five per-journey models only feed models of the same build (the moves, the event
+attributes, the segments, the node visits, the rework cycles: ``WORKING``): a night builds them
+as temp tables for its journeys and neither deletes nor writes stored rows (the counts that
+read them take the old journeys' moves, visits and cycles built again from their old steps and
+journeys); a full build keeps every journey's in tables it drops when it ends (out of memory,
+see ``_work``). The additive counts over all journeys (``SUMMARIES``) are updated the same
+way: the scope's old journeys' counts are subtracted before they are deleted and the rebuilt
+ones' added, so a night never rereads every journey for them. The map, the settings and the
+per-journey models' SQL are fingerprinted in ``jm_internal.build_state``: when any of them
+differs from the last build, every journey is rebuilt, and the run says why; so is every
+journey when the night's customers are more than ``FULL_REBUILD_SHARE`` of all.
 
 The periods whose history these journeys touch, before and after, are kept in temp table
 ``jm_touched_weeks`` (ISO weeks) for the history to recompute only those.
@@ -63,15 +63,17 @@ PER_JOURNEY: tuple[tuple[str, str], ...] = (
 
 # per-journey tables that only models of the same build read: the moves (the graph's counts,
 # int_journeys, the cycles and the profile counts read them), the event attributes (segments
-# and personas read them), the segments (the profiles read them) and the rework cycles (the
-# cycle counts read them). A night keeps them as temp tables for the journeys it builds, so it
-# neither deletes nor writes stored rows of them; a full build keeps them until it ends
+# and personas read them), the segments (the profiles read them), the node visits (the
+# profile counts read them; `journeymine compare` sums int_start_counts) and the rework cycles
+# (the cycle counts read them). A night keeps them as temp tables for the journeys it builds,
+# so it neither deletes nor writes stored rows of them; a full build keeps them until it ends
 # (_work). Analysts and the report read a journey's segments from the view
 # jm_internal.int_journey_segments: its profile's segments.
 WORKING: tuple[str, ...] = (
     "jm_internal.int_moves",
     "jm_internal.int_journey_attributes",
     "jm_internal.int_journey_segments",
+    "jm_internal.int_node_visits",
     "jm_internal.int_journey_cycles",
 )
 SEGMENTS_VIEW = "jm_internal.int_journey_segments"
@@ -164,6 +166,13 @@ SUMMARIES: tuple[Summary, ...] = (
         "profile",
     ),
     Summary(
+        "jm_internal.int_start_counts",
+        "time/int_start_counts",
+        ("profile", "started_on", "level", "node"),
+        "journeys",
+        "profile",
+    ),
+    Summary(
         "jm_internal.int_visit_sets",
         "mine/int_visit_sets",
         ("visited_set", "profile", "touchpoint"),
@@ -183,12 +192,11 @@ SUMMARIES: tuple[Summary, ...] = (
 # took 7.7 s for 5.5% of them, 17.7 s for 20%, 25.7 s for 34% and 30.8 s for 53%, where
 # rebuilding every journey took 26.1 s: the two cross at about 35% (docs/performance.md)
 FULL_REBUILD_SHARE = 0.35
-# the per-journey tables the counts (SUMMARIES) read, and int_node_visits for the weeks: a
-# night copies the scope's old rows of these before deleting them
+# the stored per-journey tables the counts (SUMMARIES) read, or the working tables they read
+# are built from: a night copies the scope's old rows of these before deleting them
 _COUNTED_FROM: tuple[str, ...] = (
     "journey_steps",
     "jm_internal.int_journeys",
-    "jm_internal.int_node_visits",
     "jm_internal.int_journey_profiles",
 )
 # of these, the tables whose old rows the counts read only a few columns of: the copy takes
@@ -201,6 +209,7 @@ _COUNTED_COLUMNS: dict[str, tuple[str, ...]] = {
         "touchpoint",
         "next_touchpoint",
         "seconds_to_next",
+        "occurred_at",
         "is_goal",
         "after_goal",
         "goal_later",
@@ -210,15 +219,17 @@ _COUNTED_COLUMNS: dict[str, tuple[str, ...]] = {
         "started_at",
         "variant_id",
         "channel_list",
+        "last_touchpoint",
         "reached_goal",
         "conforms",
     ),
 }
 # working tables the counts read too, in build order: the scope's old rows of these are built
-# again from the copies of the _COUNTED_FROM tables (the old moves and cycles from the old
-# steps), since none is stored
+# again from the copies of the _COUNTED_FROM tables (the old moves, visits and cycles from the
+# old steps and journeys), since none is stored
 _COUNTED_REBUILT: tuple[tuple[str, str], ...] = (
     ("jm_internal.int_moves", "mine/int_moves"),
+    ("jm_internal.int_node_visits", "mine/int_node_visits"),
     ("jm_internal.int_journey_cycles", "mine/int_journey_cycles"),
 )
 # the scope's touchpoint events, with the columns the scoped journey_steps and

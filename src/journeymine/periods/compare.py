@@ -21,6 +21,7 @@ import duckdb
 
 from journeymine import sql, stats
 from journeymine.errors import JourneymineError
+from journeymine.warehouse import has_table
 
 Verdict = Literal["better", "worse", "no detectable change", "too few journeys"]
 
@@ -87,20 +88,18 @@ def parse_segment(text: str) -> tuple[str, str]:
 def _counts(
     con: duckdb.DuckDBPyConnection, a: Group, b: Group
 ) -> dict[tuple[str, str, str], tuple[int, int, int]]:
-    from datetime import datetime, time, timedelta
-
-    def bounds(g: Group) -> tuple[datetime, datetime]:
-        return datetime.combine(g.start, time()), datetime.combine(
-            g.end + timedelta(days=1), time()
+    if not has_table(con, "jm_internal.int_start_counts"):
+        raise JourneymineError(
+            "compare: the warehouse has no jm_internal.int_start_counts, the counts a "
+            "comparison sums: it was analysed by an older journeymine. Run `journeymine run` "
+            "once (it rebuilds every journey and these counts), then compare again."
         )
-
-    (a_from, a_to), (b_from, b_to) = bounds(a), bounds(b)
     rows = sql.fetch(
         con,
         "time/compare_counts",
         {
-            "a_from": a_from, "a_to": a_to, "a_segment": a.segment, "a_value": a.segment_value,
-            "b_from": b_from, "b_to": b_to, "b_segment": b.segment, "b_value": b.segment_value,
+            "a_first": a.start, "a_last": a.end, "a_segment": a.segment, "a_value": a.segment_value,
+            "b_first": b.start, "b_last": b.end, "b_segment": b.segment, "b_value": b.segment_value,
         },
     )  # fmt: skip
     return {(side, level, node): (n, drops, goals) for side, level, node, n, drops, goals in rows}
