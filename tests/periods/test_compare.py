@@ -11,6 +11,7 @@ import pytest
 
 from journeymine.cli import main
 from journeymine.config import load_config
+from journeymine.errors import JourneymineError
 from journeymine.mapping import load_map
 from journeymine.mine import mine
 from journeymine.periods.compare import Group, compare
@@ -104,3 +105,11 @@ def test_the_command_writes_json_and_rejects_bad_ranges(
     assert main(["compare", "--database", str(db), "--before", "2026-09-10..2026-09-01",
                  "--after", "2026-09-21..2026-09-30"]) == 2  # fmt: skip
     assert "the last date comes before the first" in capsys.readouterr().err
+
+
+def test_a_warehouse_without_the_start_counts_says_to_run_once(fixed) -> None:  # type: ignore[no-untyped-def]
+    """A warehouse an older journeymine analysed has no int_start_counts: compare says what
+    to do instead of failing on a missing table."""
+    fixed.execute("drop table jm_internal.int_start_counts")
+    with pytest.raises(JourneymineError, match=r"int_start_counts.*journeymine run"):
+        compare(fixed, BEFORE, AFTER)
