@@ -2,7 +2,7 @@
 -- text, URLs, referrers, event names, intents, interactions and attribute values redacted
 -- (click ids in URLs hashed or masked), the IP truncated to its network, the user agent
 -- reduced to its class, CSAT kept only as a small number; identifiers appear only as keyed
--- hashes (identity_key, session_id). Texts come redacted from jm_stg_texts; the rest is
+-- hashes (identity_key, session_id). attributes leaves out the keys that have no value. Texts come redacted from jm_stg_texts; the rest is
 -- computed once per distinct value (a chunk repeats its pages, agents, networks and
 -- attributes on many events) and joined back; each lookup scans only its columns of
 -- jm_stg_new (a CTE referenced several times would be materialized whole).
@@ -36,11 +36,11 @@ referrers as (
     inner join texts as t on t.value = r.referrer
 ),
 
--- the configured attributes as a JSON object, once per distinct list of values
-attribute_objects as (
+-- the configured attributes' members of the JSON object, once per distinct list of values
+attribute_members as (
     select
         attr_values,
-        jm_json_object($attr_names, jm_redact_list(attr_values)) as attributes
+        jm_json_members($attr_names, jm_redact_list(attr_values)) as members
     from (
         select distinct attr_values from jm_stg_new
         where not is_duplicate and attr_values is not null
@@ -71,20 +71,21 @@ final as (
         e.touchpoint,
         name_text.redacted as event_name,
         e.n_session as session_id,
-        jm_json_concat(
-            cast(to_json({
-                'url': u.stored,
-                'url_path': path_text.redacted,
-                'referrer': r.stored,
-                'user_agent': a.agent_class,
-                'ip_network': n.ip_network,
-                'intent': intent_text.redacted,
-                'interaction': interaction_text.redacted,
-                'csat': jm_csat(e.csat),
-                'text': free_text.redacted
-            }) as varchar),
-            o.attributes
-        ) as attributes,
+        -- a key with no value is left out: its nulls made every row of events half as long
+        -- again, for every reader of it
+        '{' || concat_ws(
+            ',',
+            jm_json_member('url', u.stored),
+            jm_json_member('url_path', path_text.redacted),
+            jm_json_member('referrer', r.stored),
+            jm_json_member('user_agent', a.agent_class),
+            jm_json_member('ip_network', n.ip_network),
+            jm_json_member('intent', intent_text.redacted),
+            jm_json_member('interaction', interaction_text.redacted),
+            jm_json_member('csat', jm_csat(e.csat)),
+            jm_json_member('text', free_text.redacted),
+            o.members
+        ) || '}' as attributes,
         e.identity_key,
         $load_id as load_id,
         e.record_no
@@ -96,7 +97,7 @@ final as (
     left join texts as intent_text on intent_text.value = e.intent
     left join texts as interaction_text on interaction_text.value = e.interaction
     left join texts as free_text on free_text.value = e.text
-    left join attribute_objects as o on o.attr_values = e.attr_values
+    left join attribute_members as o on o.attr_values = e.attr_values
     left join agents as a on a.user_agent = e.user_agent
     left join networks as n on n.ip = e.ip
 )

@@ -129,14 +129,18 @@ create or replace temp macro jm_record_text(raw, fields, attr_values, names, pos
         jm_json_object(names, list_select(list_concat(fields, attr_values), positions))
     );
 
--- The members of JSON object text b appended to those of JSON object text a, as JSON text:
--- a holds at least one member, and their names differ; a alone when b is null or '{}'. Each
--- argument is used once (an argument used several times would be copied, and evaluated,
--- as many times).
-create or replace temp macro jm_json_concat(a, b) as
-    regexp_replace(a, '\}$', '')
-    || coalesce(',' || nullif(regexp_extract(b, '(?s)^\{(.*)\}$', 1), ''), '')
-    || '}';
+-- A JSON object's member "name":"value" as text, or null when the value is null: an object
+-- written as '{' || concat_ws(',', member, ...) || '}' leaves out the keys with no value
+-- (events.attributes). Each argument is used once.
+create or replace temp macro jm_json_member(name, value) as
+    cast(to_json(name) as varchar) || ':' || cast(to_json(value) as varchar);
+
+-- The members of (name, value) pairs given as two lists, comma-separated, those with a null
+-- value left out; null when every value is.
+create or replace temp macro jm_json_members(names, vals) as
+    nullif(array_to_string(
+        list_transform(list_zip(names, vals), lambda p: jm_json_member(p[1], p[2])), ','
+    ), '');
 
 -- Replace every match of a pattern (the engine's default is the first match only).
 create or replace temp macro jm_replace_all(s, pattern, replacement) as

@@ -164,3 +164,27 @@ def test_an_attribute_that_would_make_the_attributes_ambiguous_fails_the_load(
         assert load.status == "failed"
         assert message in (load.error or "")
         assert con.execute("select count(*) from events").fetchall() == [(0,)]
+
+
+def test_the_attributes_leave_out_keys_with_no_value(
+    tmp_path: Path, sample: GeneratedSample
+) -> None:
+    config = load_config(write_config(tmp_path, sample.out_dir))
+    with connect(config.warehouse_path) as con:
+        ingest_all(con, config)
+        rows = con.execute(
+            "select source, json_keys(attributes), attributes->>'referrer', "
+            "attributes->>'utm_source', attributes->>'text' from events"
+        ).fetchall()
+    keys_by_source: dict[str, set[str]] = {}
+    for source, keys, referrer, utm_source, text in rows:
+        keys_by_source.setdefault(source, set()).update(keys)
+        # a key is there exactly when it has a value
+        assert ("referrer" in keys) == (referrer is not None)
+        assert ("utm_source" in keys) == (utm_source is not None)
+        assert ("text" in keys) == (text is not None)
+    # the sample has web events with and without a referrer and a configured attribute
+    assert {r[2] is None for r in rows if r[0] == "web"} == {True, False}
+    assert {r[3] is None for r in rows if r[0] == "web"} == {True, False}
+    assert "text" in keys_by_source["chat"]
+    assert "url" not in keys_by_source["chat"]
