@@ -20,6 +20,7 @@ its connection.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -225,17 +226,18 @@ def _load_in_chunks(
     invalid_seen = 0
     staged, next_report = 0, PROGRESS_EVERY
     _new_stage(con)
-    for batch in reading.batches:
-        con.register("jm_batch", batch)
-        sql.execute(con, insert, input_params)
-        con.unregister("jm_batch")
-        staged += batch.num_rows
-        if tally.read + staged >= next_report:
-            log.info("%s: %s rows read so far", path.name, f"{tally.read + staged:,}")
-            next_report += PROGRESS_EVERY
-        if staged >= CHUNK_ROWS:
-            invalid_seen = _load_chunk(con, reading, invalid_seen, params, tally)
-            staged = 0
+    with contextlib.closing(readers.prefetched(reading.batches)) as batches:
+        for batch in batches:
+            con.register("jm_batch", batch)
+            sql.execute(con, insert, input_params)
+            con.unregister("jm_batch")
+            staged += batch.num_rows
+            if tally.read + staged >= next_report:
+                log.info("%s: %s rows read so far", path.name, f"{tally.read + staged:,}")
+                next_report += PROGRESS_EVERY
+            if staged >= CHUNK_ROWS:
+                invalid_seen = _load_chunk(con, reading, invalid_seen, params, tally)
+                staged = 0
     _load_chunk(con, reading, invalid_seen, params, tally)
     return tally
 
@@ -251,7 +253,10 @@ def _load_chunk(
     # Each working table is dropped as soon as the steps that read it are done: outside a
     # transaction, DuckDB frees it at once. The records as read (jm_stg_input) are kept until
     # the rejected ones and those without an event id have been written out as text.
-    invalid = reading.invalid
+    # A copy: the reader, a batch or two ahead (readers.prefetched), may add to the list
+    # meanwhile; what it adds is staged with the next chunk (a rejected record further on
+    # never changes an earlier record's number).
+    invalid = list(reading.invalid)
     _number_records(con, invalid, invalid_seen, numbered=reading.numbered)
     sql.create_table_as(con, "jm_stg_fields", "ingest/int_fields", params, temp=True)
     sql.create_table_as(con, "jm_stg_validated", "ingest/int_records", params, temp=True)

@@ -25,10 +25,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import queue
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pyarrow as pa
@@ -64,6 +67,62 @@ class Reading:
     kind: str  # "tabular" or "lines"
     invalid: list[InvalidRecord] = field(default_factory=list)
     numbered: bool = False  # seq is the record number itself
+
+
+@dataclass
+class _Failed:
+    error: BaseException
+
+
+_END = object()
+
+
+def prefetched(
+    batches: Iterator[pa.RecordBatch], depth: int = 2
+) -> Generator[pa.RecordBatch, None, None]:
+    """``batches`` read ahead by a thread, at most ``depth`` batches ahead, so that parsing
+    the next batch (Arrow releases the GIL) overlaps the database's work on this one.
+
+    The batches come in order, and an error of the reader is raised here, where it would
+    have been. The reader may meanwhile have added records of later batches to
+    ``Reading.invalid``: the loader takes a copy of the list when it numbers a chunk. Closing
+    this generator early (the load failed) stops the reader and closes ``batches``.
+    """
+    ahead: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for batch in batches:
+                if not put(batch):
+                    return
+            put(_END)
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(_Failed(exc))
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
+
+    reader = threading.Thread(target=read, name="journeymine-reader", daemon=True)
+    reader.start()
+    try:
+        while (item := ahead.get()) is not _END:
+            if isinstance(item, _Failed):
+                raise item.error
+            yield cast(pa.RecordBatch, item)
+    finally:
+        stop.set()
+        reader.join()
 
 
 def _is_empty(path: Path) -> bool:
