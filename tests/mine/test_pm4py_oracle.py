@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import random
 from collections import Counter
@@ -94,15 +95,21 @@ def _inductive_tree(log: Counter[tuple[str, ...]], *, one_pass: bool) -> str:
     from pm4py.objects.process_tree.utils.generic import fold, tree_sort
 
     parameters = {"noise_threshold": 0.2}
-    with pm4py_adapter._one_pass_dfg() if one_pass else contextlib.nullcontext():
+    with contextlib.ExitStack() as patches:
+        if one_pass:
+            patches.enter_context(pm4py_adapter._one_pass_dfg())
+            patches.enter_context(pm4py_adapter._one_pass_sequence_projection())
         tree = fold(IMFUVCL(parameters).apply(IMDataStructureUVCL(log), parameters))
     tree_sort(tree)
     return str(tree)
 
 
 def test_one_pass_dfg_is_what_pm4py_computes(mined_stories: Mined) -> None:
-    """The inductive miner's DFG of a sub-log: the same counts in the same counter order as
-    pm4py's own (the miner's choices may follow the order), and the same discovered tree."""
+    """The inductive miner's DFG of a sub-log and the sub-logs of a sequence cut: the same
+    counts in the same counter order as pm4py's own (the miner's choices may follow the
+    order), and the same discovered tree."""
+    from pm4py.algo.discovery.inductive.cuts.sequence import SequenceCutUVCL
+    from pm4py.algo.discovery.inductive.dtypes.im_ds import IMDataStructureUVCL
     from pm4py.util.compression import util
 
     pm4py_adapter._pm4py()
@@ -118,6 +125,17 @@ def test_one_pass_dfg_is_what_pm4py_computes(mined_stories: Mined) -> None:
     assert list(ours.end_activities.items()) == list(theirs.end_activities.items())
     assert len(ours.graph) > 100 and () in log  # many pairs, and an empty trace skipped
 
+    # sequence cuts of 1 to 5 groups, an activity left out of every group
+    for cut in range(30):
+        shuffled = rng.sample(activities[:11], 11)
+        bounds = sorted(rng.sample(range(1, 11), rng.randint(0, 4)))
+        groups = [shuffled[a:b] for a, b in itertools.pairwise([0, *bounds, 11])]
+        ours_split = pm4py_adapter.project_on_sequence(log, groups)
+        theirs_split = SequenceCutUVCL.project(IMDataStructureUVCL(log), groups)
+        assert [list(s.data_structure.items()) for s in ours_split] == [
+            list(s.data_structure.items()) for s in theirs_split
+        ], f"cut {cut}: {groups}"
+
     con = mined_stories[0]
     variants = Counter(
         {
@@ -128,7 +146,8 @@ def test_one_pass_dfg_is_what_pm4py_computes(mined_stories: Mined) -> None:
     tree = _inductive_tree(variants, one_pass=True)
     assert tree == _inductive_tree(variants, one_pass=False)
     assert tree.count("'") > 20  # a real model, many activities
-    assert util.discover_dfg_uvcl is not pm4py_adapter.dfg_of_variants  # patch undone
+    assert util.discover_dfg_uvcl is not pm4py_adapter.dfg_of_variants  # patches undone
+    assert "project_on_sequence" not in str(SequenceCutUVCL.project.__func__.__code__)
 
 
 def test_ordered_enabled_transitions_are_pm4py_s_sorted(sample_map) -> None:  # type: ignore[no-untyped-def]
