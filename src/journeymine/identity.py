@@ -42,6 +42,8 @@ _MOVED_NODES = "jm_moved_nodes"
 _STITCHED_EVENTS = "jm_stitched_events"
 # the queued links an incremental stitch files (int_new_links)
 _NEW_LINKS = "jm_new_links"
+# an incremental stitch's nodes with the label they had before it (null: new to the graph)
+_OLD_LABELS = "jm_old_labels"
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,9 @@ def stitch(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> StitchRepor
         sql.create_table_as(con, "jm_cc_edges", "identity/int_cc_edges_seed", temp=True)
     else:
         sql.create_table_as(con, "jm_labels", "identity/int_identity_labels_delta", temp=True)
+        con.execute(
+            f"create or replace temp table {_OLD_LABELS} as select node, old_label from jm_labels"
+        )
         sql.create_table_as(con, "jm_cc_edges", "identity/int_cc_edges_delta", temp=True)
         # before the rounds relabel jm_labels: the queued links that are new to the graph
         sql.create_table_as(con, _NEW_LINKS, "identity/int_new_links", temp=True)
@@ -83,11 +88,23 @@ def stitch(con: duckdb.DuckDBPyConnection, *, full: bool = False) -> StitchRepor
         )
         if full:
             con.execute("delete from jm_internal.customer_map")
+            con.execute("insert into jm_internal.customer_map select * from jm_stitched")
         else:
+            # only the nodes whose label changed, or that are new: most nodes of a touched
+            # component keep theirs, and rewriting them cost the delete, the insert and the
+            # commit's rewrite of the row groups they sit in
             con.execute(
-                "delete from jm_internal.customer_map where node in (select node from jm_stitched)"
+                "create or replace temp table jm_relabelled as select s.* "
+                f"from jm_stitched as s inner join {_OLD_LABELS} as o on o.node = s.node "
+                "where o.old_label is distinct from s.label"
             )
-        con.execute("insert into jm_internal.customer_map select * from jm_stitched")
+            con.execute(
+                "delete from jm_internal.customer_map "
+                "where node in (select node from jm_relabelled)"
+            )
+            con.execute("insert into jm_internal.customer_map select * from jm_relabelled")
+            con.execute("drop table jm_relabelled")
+            con.execute(f"drop table {_OLD_LABELS}")
         merge = sql.load("identity/update_event_customers")
         if not full:  # only the nodes some of whose events move
             merge = sql.redirect(merge, {"jm_stitched": _MOVED_NODES})
