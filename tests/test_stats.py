@@ -406,3 +406,24 @@ def test_mdd_rejects_bad_input() -> None:
         stats.minimum_detectable_difference(10, 10, 0.5, alpha=0.5, power=0.4)
     with pytest.raises(ValueError, match=">= 0"):
         stats.minimum_detectable_difference(-1, 10, 0.5)
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "larger", "smaller"])
+def test_the_p_value_alone_is_the_comparisons(alternative: stats.Alternative) -> None:
+    """What the flag rules call when they only test: the same p-value, Fisher's or the
+    z-test's, as the full comparison, on tables of each kind (empty groups, no or every
+    journey with the outcome, small cells, large ones)."""
+    tables = [
+        (0, 0, 3, 10), (3, 10, 0, 0), (0, 20, 0, 30), (20, 20, 30, 30), (1, 9, 4, 11),
+        (30, 100, 45, 100), (480, 1000, 520, 1000), (12, 4000, 50, 4100), (7, 7, 2, 9),
+    ]  # fmt: skip
+    methods = set()
+    for k_a, n_a, k_b, n_b in tables:
+        comparison = stats.compare_proportions(k_a, n_a, k_b, n_b, alternative)
+        methods.add(comparison.method)
+        assert stats.proportions_p_value(k_a, n_a, k_b, n_b, alternative) == comparison.p_value
+    assert methods == {"fisher", "z"}
+    with pytest.raises(ValueError, match="alternative"):
+        stats.proportions_p_value(1, 2, 1, 2, "bigger")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        stats.proportions_p_value(3, 2, 1, 2)

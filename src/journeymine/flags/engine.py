@@ -136,7 +136,7 @@ def p_value(c: Candidate) -> float:
         return stats.test_against_target(c.k, c.n, c.threshold, "above")
     if c.test in ("below_baseline", "worse_than_others"):
         assert c.k_base is not None and c.n_base is not None
-        return stats.compare_proportions(c.k, c.n, c.k_base, c.n_base, "smaller").p_value
+        return stats.proportions_p_value(c.k, c.n, c.k_base, c.n_base, "smaller")
     raise ValueError(f"no test named {c.test!r}")
 
 
@@ -249,9 +249,9 @@ def _differs_from_rest(c: Candidate, rows: Sequence[Candidate], settings: Mining
     if overall is None or overall.n - c.n <= 0:
         return False
     alternative: stats.Alternative = "larger" if _WORSE_IS_HIGHER.get(c.test, True) else "smaller"
-    comparison = stats.compare_proportions(c.k, c.n, overall.k - c.k, overall.n - c.n, alternative)
+    p = stats.proportions_p_value(c.k, c.n, overall.k - c.k, overall.n - c.n, alternative)
     segments = sum(1 for r in rows if not r.overall)
-    return comparison.p_value <= settings.false_discovery_rate / max(segments, 1)
+    return p <= settings.false_discovery_rate / max(segments, 1)
 
 
 def _cycle_moves(cycle: str) -> set[tuple[str, str]]:
