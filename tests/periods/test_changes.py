@@ -14,7 +14,7 @@ from journeymine import sql
 from journeymine.config import Mining, Periods
 from journeymine.mapping import load_map
 from journeymine.mine.maptables import write_map_tables
-from journeymine.periods import detect_changes
+from journeymine.periods import changes, detect_changes
 from journeymine.warehouse import connect
 
 START = date(2026, 1, 5)  # a Monday
@@ -148,3 +148,20 @@ def test_a_change_further_on_explains_the_goal_rates_before_it(tmp_path: Path) -
     # without the map, cart's goal rate is a finding of its own
     con.execute("drop table map_transitions")
     assert {c.node for c in detect_changes(con, Periods(), Mining())} == {"pay", "cart"}
+
+
+def test_the_screen_is_the_one_sided_z_test_through_scipy_s_normal() -> None:
+    """The screen's p-values, computed with ndtr, are scipy.stats.norm's cdf and sf."""
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(3)
+    n = rng.integers(0, 400, 2000).astype(float)
+    k = np.floor(n * rng.random(2000))
+    bn = rng.integers(0, 2000, 2000).astype(float)
+    bk = np.floor(bn * rng.random(2000))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pooled = (k + bk) / (n + bn)
+        z = (k / n - bk / bn) / np.sqrt(pooled * (1 - pooled) * (1 / n + 1 / bn))
+    z = np.where(np.isfinite(z), z, 0.0)
+    assert np.array_equal(changes._screen(k, n, bk, bn, True), norm.cdf(z))
+    assert np.array_equal(changes._screen(k, n, bk, bn, False), norm.sf(z))
