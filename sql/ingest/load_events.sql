@@ -2,7 +2,8 @@
 -- text, URLs, referrers, event names, intents, interactions and attribute values redacted
 -- (click ids in URLs hashed or masked), the IP truncated to its network, the user agent
 -- reduced to its class, CSAT kept only as a small number; identifiers appear only as keyed
--- hashes (identity_key, session_id). attributes leaves out the keys that have no value. Texts come redacted from jm_stg_texts; the rest is
+-- hashes (identity_key, session_id). attributes leaves out the keys that have no value.
+-- Texts come redacted from jm_stg_texts; the rest is
 -- computed once per distinct value (a chunk repeats its pages, agents, networks and
 -- attributes on many events) and joined back; each lookup scans only its columns of
 -- jm_stg_new (a CTE referenced several times would be materialized whole).
@@ -71,8 +72,8 @@ final as (
         e.touchpoint,
         name_text.redacted as event_name,
         e.n_session as session_id,
-        -- a key with no value is left out: its nulls made every row of events half as long
-        -- again, for every reader of it
+        -- a key with no value is left out: with its nulls a web row's JSON took about 300
+        -- bytes where its values need 177, for every reader of it
         '{' || concat_ws(
             ',',
             jm_json_member('url', u.stored),

@@ -55,7 +55,7 @@ comment on column events.customer_id is 'The stitched pseudonymous customer (cus
 comment on column events.touchpoint is 'The touchpoint from the source''s rules; null: kept, but not a journey step (chat messages, social comments).';
 comment on column events.event_name is 'The raw event name (social interaction type, chat message type), redacted.';
 comment on column events.session_id is 'Keyed hash of the web session or chat conversation.';
-comment on column events.attributes is 'JSON: url, url_path, referrer, user_agent (its class), ip_network, intent, interaction, csat, text (redacted), plus the source''s configured attributes; a key with no value is left out (loads before 28 November 2026 wrote it as null; ->> gives null either way).';
+comment on column events.attributes is 'JSON: url, url_path, referrer, user_agent (its class), ip_network, intent, interaction, csat, text (redacted), plus the source''s configured attributes; a key with no value is left out (older loads wrote it as null; ->> gives null either way).';
 comment on column events.identity_key is 'Keyed hash of the identifier that ties the event to its customer.';
 comment on column events.load_id is 'The load that brought it (join to loads).';
 comment on column events.record_no is 'Its line (JSON lines) or data row (CSV: the header is row 0; Parquet) in the file.';

@@ -156,12 +156,9 @@ def _two_proportion_test(
     return _probability(p), "z"
 
 
-def _check_comparison(
-    k_a: int, n_a: int, k_b: int, n_b: int, alternative: Alternative, confidence: float
-) -> None:
+def _check_comparison(k_a: int, n_a: int, k_b: int, n_b: int, alternative: Alternative) -> None:
     _check_counts(k_a, n_a, name="a")
     _check_counts(k_b, n_b, name="b")
-    _check_level(confidence, "confidence")
     if alternative not in ("two-sided", "larger", "smaller"):
         raise ValueError(
             f"alternative must be 'two-sided', 'larger' or 'smaller', got {alternative!r}"
@@ -173,10 +170,10 @@ def proportions_p_value(
 ) -> float:
     """``compare_proportions(k_a, n_a, k_b, n_b, alternative).p_value``, without the interval
     of the difference (two thirds of the comparison's time, for a caller that only tests)."""
-    _check_comparison(k_a, n_a, k_b, n_b, alternative, 0.95)
-    return _two_proportion_test(k_a, n_a, k_b, n_b, alternative, _min_expected(k_a, n_a, k_b, n_b))[
-        0
-    ]
+    _check_comparison(k_a, n_a, k_b, n_b, alternative)
+    min_expected = _min_expected(k_a, n_a, k_b, n_b)
+    p_value, _ = _two_proportion_test(k_a, n_a, k_b, n_b, alternative, min_expected)
+    return p_value
 
 
 def compare_proportions(
@@ -201,7 +198,8 @@ def compare_proportions(
     every journey) has the outcome, the z-test is undefined and Fisher's test (p = 1.0) is
     used, as the rule above already implies.
     """
-    _check_comparison(k_a, n_a, k_b, n_b, alternative, confidence)
+    _check_comparison(k_a, n_a, k_b, n_b, alternative)
+    _check_level(confidence, "confidence")
     rate_a = k_a / n_a if n_a else math.nan
     rate_b = k_b / n_b if n_b else math.nan
     min_expected = _min_expected(k_a, n_a, k_b, n_b)
