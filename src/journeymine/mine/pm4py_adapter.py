@@ -413,8 +413,9 @@ def project_on_sequence(log: dict[tuple[str, ...], int], groups: list[Any]) -> l
     pm4py scans each variant once per group with a membership test of the group and of the
     union of the groups before it, a union it builds again per variant: most of the
     discovery's time after the DFG, on tens of thousands of variants. Here each activity's
-    group is looked up once per variant and the scan compares group numbers. An activity in
-    no group counts as one of a later group, as it does in pm4py's scan.
+    group is looked up once per variant, the split points are found once per distinct
+    sequence of groups (``_sequence_split_points``), and one pass over the variant splits it.
+    An activity in no group counts as one of a later group, as it does in pm4py's scan.
     """
     from pm4py.algo.discovery.inductive.dtypes.im_ds import IMDataStructureUVCL
 
