@@ -148,6 +148,7 @@ def test_a_killed_run_rerun_equals_a_clean_run(
 # that only an incremental night has, or half-way through rebuilding some customers' journeys.
 NIGHT_KILL_POINTS = [
     ("identity/int_stitch_customers", 1),  # stitching: the customers whose events change
+    ("identity/customers", 1),  # stitching: events re-pointed (some deleted and inserted)
     ("journeys/journey_steps", 1),  # the changed customers' journeys deleted, not rebuilt
     ("mine/int_node_visits", 2),  # their visits rebuilt (the 1st: their old ones), no history
     ("time/period_stats", 1),  # recomputing only the periods the night touched
