@@ -174,6 +174,7 @@ HOSTILE_TEXTS = {
     "mail jane\\u0040corp.example": "mail [email]",
     "ip 2001::7334, 2001:db8:85a3::8a2e:370:7334, ::1": "ip [ip], [ip], [ip]",
     "hi @jane_doe!": "hi [handle]!",
+    "q=caf%E9+jane%40corp.example": "q=caf\ufffd[email]",  # a Latin-1 byte: no UTF-8
 }
 
 # Found in the sample's URLs and texts, or common in URLs: none of them is PII.

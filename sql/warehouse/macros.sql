@@ -188,9 +188,18 @@ create or replace temp macro jm_json_unescape(s) as
         end
     ), '');
 
+-- Percent-encoding decoded. Bytes that are no UTF-8 (a Latin-1 export's %E9 for é) become
+-- U+FFFD instead of failing the whole load: the ASCII around them (%40 for @) is still decoded
+-- for redaction to read.
+create or replace temp macro jm_url_decode(s) as
+    coalesce(
+        try(url_decode(s)),
+        url_decode(regexp_replace(s, '%[89A-Fa-f][0-9A-Fa-f]', '%EF%BF%BD', 'g'))
+    );
+
 -- Percent-encoding and JSON escapes decoded, in the orders an export can nest them.
 create or replace temp macro jm_decode(s) as
-    jm_json_unescape(url_decode(url_decode(jm_json_unescape(url_decode(s)))));
+    jm_json_unescape(jm_url_decode(jm_url_decode(jm_json_unescape(jm_url_decode(s)))));
 
 -- Does the text hold a percent-encoded byte or a JSON escape?
 create or replace temp macro jm_is_encoded(s) as

@@ -106,3 +106,16 @@ def test_errors_name_the_format_and_never_quote_the_file(tmp_path: Path) -> None
     assert load.status == "failed"
     assert "missing column(s) 'event_id' (field event_id)" in load.error
     assert "root" not in load.error
+
+
+def test_a_percent_encoded_latin1_byte_is_decoded_not_fatal(tmp_path: Path) -> None:
+    """%E9 (é in Latin-1) is no UTF-8 once decoded: the URL is still loaded and redacted, with
+    U+FFFD in its place (it failed the whole file before)."""
+    rows = [_row(i) for i in range(1, 4)]
+    rows[1] = rows[1].replace("/bikes/x2", "/bikes/x2?q=v%E9lo&e=jane.doe%40corp.example")
+    load, con = _load(tmp_path, "web", "latin1.csv", "\n".join([HEADER, *rows, ""]).encode())
+    assert (load.status, load.rows_loaded, load.rows_rejected) == ("loaded", 3, 0), load.error
+    ((url,),) = con.execute(
+        "select attributes->>'url' from events where event_id = 'e2'"
+    ).fetchall()
+    assert url == "https://b.example/bikes/x2?q=v\ufffdlo&e=[email]"
