@@ -204,6 +204,33 @@ def test_free_text_redaction_finds_hostile_formats_and_spares_benign_text() -> N
             assert con.execute("select jm_redact(?)", [text]).fetchall() == [(text,)], text
 
 
+def test_one_search_finds_every_text_the_replacements_would_change() -> None:
+    """jm_redact replaces only texts that jm_pii_shaped finds (one search for the five
+    patterns): it must find exactly the texts that one of the replacements changes, or a
+    text would keep its PII. Checked on the texts above, in context, and on random texts made
+    of the characters the patterns look for."""
+    import random
+
+    rng = random.Random(7)
+    alphabet = "0123456789" * 3 + "abcfxyzAZ_" + "@.:+-() /%" + "\\u"
+    texts = [*HOSTILE_TEXTS, *BENIGN_TEXTS]
+    texts += [f"{a} {t}{b}" for t in list(texts) for a, b in (("x", "y"), ("@", "."), ("", "9"))]
+    texts += ["".join(rng.choices(alphabet, k=rng.randint(1, 24))) for _ in range(20000)]
+    with connect(":memory:") as con:
+        con.execute("create temp table t as select unnest(?) as s", [texts])
+        found, changed, missed, differ = con.execute(
+            "select count(*) filter (where jm_pii_shaped(s)), "
+            "count(*) filter (where jm_redact_decoded(s) <> s), "
+            "count(*) filter (where jm_pii_shaped(s) <> (jm_redact_decoded(s) <> s)), "
+            "count(*) filter (where jm_redact(s) is distinct from case when jm_is_encoded(s) "
+            "then jm_redact_decoded(jm_decode(jm_redact_decoded(s))) "
+            "else jm_redact_decoded(s) end) "
+            "from t"
+        ).fetchall()[0]
+    assert changed > 500 and found == changed, (found, changed)  # many phone-like runs
+    assert missed == 0 and differ == 0
+
+
 def test_the_sample_urls_and_texts_lose_nothing_but_pii(
     loaded: tuple[Config, duckdb.DuckDBPyConnection, list[SourceReport]],
 ) -> None:
