@@ -190,12 +190,14 @@ create or replace temp macro jm_json_unescape(s) as
 
 -- Percent-encoding decoded. Bytes that are no UTF-8 (a Latin-1 export's %E9 for é) become
 -- U+FFFD instead of failing the whole load: the ASCII around them (%40 for @) is still decoded
--- for redaction to read.
+-- for redaction to read. The text is bound once, in a lambda: a macro copies an argument into
+-- each place it is used, and jm_decode nests three of these (eight copies of its argument
+-- made every statement that redacts slower to plan).
 create or replace temp macro jm_url_decode(s) as
-    coalesce(
-        try(url_decode(s)),
-        url_decode(regexp_replace(s, '%[89A-Fa-f][0-9A-Fa-f]', '%EF%BF%BD', 'g'))
-    );
+    list_transform([s], lambda x: coalesce(
+        try(url_decode(x)),
+        url_decode(regexp_replace(x, '%[89A-Fa-f][0-9A-Fa-f]', '%EF%BF%BD', 'g'))
+    ))[1];
 
 -- Percent-encoding and JSON escapes decoded, in the orders an export can nest them.
 create or replace temp macro jm_decode(s) as
