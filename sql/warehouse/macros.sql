@@ -238,7 +238,8 @@ create or replace temp macro jm_redact_decoded(s) as
 
 -- Does text s match one of jm_redact_decoded's patterns? Text that matches none is what
 -- jm_redact_decoded gives back unchanged (each replacement leaves text it does not match as
--- it is), so most texts (event ids, pages, names) need one search instead of five replaces.
+-- it is), so a text that holds none (a page, a name, an id such as a UUID) needs one search
+-- instead of five replacements.
 create or replace temp macro jm_pii_shaped(s) as
     regexp_matches(s, '(?:' || jm_email_pattern() || ')|(?:' || jm_ipv4_pattern() || ')|(?:'
         || jm_ipv6_pattern() || ')|(?:' || jm_phone_pattern() || ')|(?:' || jm_handle_pattern()

@@ -203,9 +203,10 @@ def _repoint_events(con: duckdb.DuckDBPyConnection) -> int:
         f"from events as e inner join (select jm_row, new_customer_id {moved} "
         "and customer_id is not null) as m on m.jm_row = e.rowid"
     )
-    con.execute(f"delete from events where rowid in (select jm_row from {_MOVED_EVENTS})")
+    (moved_rows,) = con.execute(
+        f"delete from events where rowid in (select jm_row from {_MOVED_EVENTS})"
+    ).fetchall()[0]
     con.execute(f"insert into events select * exclude (jm_row) from {_MOVED_EVENTS}")
-    (moved_rows,) = con.execute(f"select count(*) from {_MOVED_EVENTS}").fetchall()[0]
     con.execute(f"drop table {_MOVED_EVENTS}")
     (updated,) = con.execute(
         "update events set customer_id = m.new_customer_id "
