@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import random
 import re
 from pathlib import Path
 from urllib.parse import quote, quote_plus
@@ -209,8 +210,6 @@ def test_one_search_finds_every_text_the_replacements_would_change() -> None:
     patterns): it must find exactly the texts that one of the replacements changes, or a
     text would keep its PII. Checked on the texts above, in context, and on random texts made
     of the characters the patterns look for."""
-    import random
-
     rng = random.Random(7)
     alphabet = "0123456789" * 3 + "abcfxyzAZ_" + "@.:+-() /%" + "\\u"
     texts = [*HOSTILE_TEXTS, *BENIGN_TEXTS]

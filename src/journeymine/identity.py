@@ -40,8 +40,9 @@ log = logging.getLogger("journeymine.identity")
 _STITCH_EVENTS = "jm_stitch_events"
 _STITCHED_EVENTS = "jm_stitched_events"
 _MOVED_EVENTS = "jm_moved_events"
-# events with each row's id as jm_row (DuckDB's rowid; on Spark, Delta's row tracking id):
-# the one place the identity model reads it
+# events with each row's id as jm_row (DuckDB's rowid; on Spark, Delta's row tracking id),
+# for the stitch's copy of events; _repoint_events finds the rows by it. Those two are the
+# only places the identity model reads a row id
 _EVENTS_WITH_ROW = "jm_events_with_row"
 # the queued links an incremental stitch files (int_new_links)
 _NEW_LINKS = "jm_new_links"
