@@ -188,9 +188,10 @@ create or replace temp macro jm_json_unescape(s) as
         end
     ), '');
 
--- Percent-encoding decoded. Bytes that are no UTF-8 (a Latin-1 export's %E9 for é) become
--- U+FFFD instead of failing the whole load: the ASCII around them (%40 for @) is still decoded
--- for redaction to read. The text is bound once, in a lambda: a macro copies an argument into
+-- Percent-encoding decoded. A text whose bytes are no UTF-8 once decoded (a Latin-1 export's
+-- %E9 for é) no longer fails the whole load: each of its percent-encoded non-ASCII bytes
+-- becomes U+FFFD (valid sequences in the same text too: %C3%A9 gives two), and its ASCII
+-- (%40 for @) is still decoded for redaction to read. The text is bound once, in a lambda: a macro copies an argument into
 -- each place it is used, and jm_decode nests three of these (eight copies of its argument
 -- made every statement that redacts slower to plan).
 create or replace temp macro jm_url_decode(s) as
